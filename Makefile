@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "paysim needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/paysim run scenarios/quickstart.yaml --out runs/quickstart
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/paysim bench
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -m "slow or not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check paysim tests
+	$(BIN)/ruff format --check paysim tests
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .benchmarks

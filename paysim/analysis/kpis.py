@@ -1,0 +1,105 @@
+"""KPIs: pure functions from a run's totals (or its payments log) to numbers.
+
+The names are the public contract (``summary.json["kpis"]``, columns of ``results.parquet``).
+Money KPIs are in the scenario's reporting currency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from paysim.model.channels import OUTCOMES, SUCCEEDED
+from paysim.model.ledger import Ledger
+from paysim.model.metrics import RunTotals
+
+KPI_DESCRIPTIONS: dict[str, str] = {
+    "checkouts": "checkouts started (buyers who reached the payment page)",
+    "payments_attempted": "payment attempts sent to a channel (rows of payments.parquet)",
+    "payments_succeeded": "attempts that succeeded",
+    "payments_failed": "attempts that did not succeed (declined, failed, timeout, blocked, abandoned)",
+    "checkouts_abandoned": "checkouts the buyer left: at a funnel step, or after a failure without retrying",
+    "gmv": "value of succeeded payments",
+    "auth_rate": "payments_succeeded / payments_attempted",
+    "conversion_rate": "paid orders / checkouts",
+    "fees_total": "channel fees plus seller payout fees paid by the platform",
+    "fees_bps": "fees_total in basis points of GMV",
+    "latency_p50_ms": "median latency of attempts that reached a working channel (ms)",
+    "latency_p99_ms": "99th percentile of that latency (ms)",
+    "fx_pnl": "result of the platform's FX position (0 until the FX model: rates are fixed)",
+    "fx_cost_bps": "cost of currency conversion in bps of GMV (0 until the FX model)",
+    "fx_var95": "95% value at risk of the FX position (0 until the FX model)",
+    "fx_cvar95": "95% conditional value at risk of the FX position (0 until the FX model)",
+    "fraud_attempts": "attempts by fraudsters (0 until the fraud model)",
+    "fraud_loss": "money lost to fraud (0 until the fraud model)",
+    "fraud_loss_bps": "fraud_loss in bps of GMV (0 until the fraud model)",
+    "fraud_caught_rate": "share of fraud attempts stopped by the defence (0 until the fraud model)",
+    "false_decline_rate": "share of legitimate attempts the defence declined (0 until the fraud model)",
+    "chargeback_ratio": "chargebacks / succeeded payments (0 until disputes are modelled)",
+    "review_mean_wait_h": "mean wait of cases in manual review (0 until the review team)",
+    "review_backlog_max": "largest manual-review backlog (0 until the review team)",
+    "payout_mean_days": "mean days from capture to the payout run that pays the seller",
+    "escrow_peak": "largest amount held in escrow at a window end",
+    "net_margin": "take revenue minus fees, FX result and fraud losses (accrued per paid order)",
+    "routing_regret": "expected successes lost against the best channel's true probability",
+    "ledger_imbalance": "sum over currencies of |sum of all balances| in minor units; always 0",
+}
+KPI_NAMES = tuple(KPI_DESCRIPTIONS)
+
+
+def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
+    """Every KPI of the contract from a run's totals and its ledger."""
+    by_outcome = totals.attempts_by_outcome
+    attempted = int(by_outcome.sum())
+    succeeded = int(by_outcome[SUCCEEDED])
+    fees = totals.channel_fees + totals.payout_fees
+    latency = totals.latencies_ms()
+    p50, p99 = (np.percentile(latency, [50, 99]) if latency.size else (0.0, 0.0))
+    kpis: dict[str, float] = dict.fromkeys(KPI_NAMES, 0.0)
+    kpis.update(
+        checkouts=totals.checkouts,
+        payments_attempted=attempted,
+        payments_succeeded=succeeded,
+        payments_failed=attempted - succeeded,
+        checkouts_abandoned=totals.checkouts_abandoned,
+        gmv=totals.gmv,
+        auth_rate=_ratio(succeeded, attempted),
+        conversion_rate=_ratio(totals.paid_orders, totals.checkouts),
+        fees_total=fees,
+        fees_bps=_ratio(fees * 1e4, totals.gmv),
+        latency_p50_ms=float(p50),
+        latency_p99_ms=float(p99),
+        payout_mean_days=_ratio(totals.payout_delay_days_sum, totals.paid_orders),
+        escrow_peak=totals.escrow_peak,
+        net_margin=totals.take_revenue - fees,
+        routing_regret=totals.routing_regret,
+        ledger_imbalance=int(np.abs(ledger.imbalance()).sum()),
+    )
+    return {k: _plain(v) for k, v in kpis.items()}
+
+
+def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
+    """The KPIs that follow from the payments log alone (to cross-check the running totals)."""
+    succeeded = payments["outcome"] == OUTCOMES[SUCCEEDED]
+    latency = payments["latency_ms"].dropna().to_numpy()
+    gmv = float(payments.loc[succeeded, "amount_reporting"].sum())
+    return {
+        "payments_attempted": len(payments),
+        "payments_succeeded": int(succeeded.sum()),
+        "payments_failed": int((~succeeded).sum()),
+        "gmv": gmv,
+        "auth_rate": _ratio(int(succeeded.sum()), len(payments)),
+        "latency_p50_ms": float(np.percentile(latency, 50)) if latency.size else 0.0,
+        "latency_p99_ms": float(np.percentile(latency, 99)) if latency.size else 0.0,
+        "channel_fees": float(payments["fee_reporting"].sum()),
+    }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / denominator if denominator else 0.0
+
+
+def _plain(value: float | int | np.generic) -> float | int:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value

@@ -1,0 +1,151 @@
+"""One replication of one scenario: ``paysim.simulate`` and ``paysim run``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from paysim.analysis.kpis import compute_kpis
+from paysim.engine.clock import SECONDS_PER_DAY
+from paysim.engine.recorder import ColumnarRecorder
+from paysim.engine.replication import seed_label
+from paysim.errors import ScenarioError
+from paysim.model.ledger import Account
+from paysim.model.spec import Scenario
+from paysim.model.world import World
+from paysim.scenario.loader import load_scenario, scenario_from_dict, scenario_to_dict
+from paysim.scenario.strategies import build_router
+
+
+@dataclass
+class RunResult:
+    """What one replication produced."""
+
+    scenario: Scenario
+    seed: int
+    seed_sequence: str
+    days: float
+    kpis: dict[str, float]
+    ledger: pd.DataFrame
+    _recorder: ColumnarRecorder = field(repr=False)
+
+    @property
+    def payments(self) -> pd.DataFrame:
+        """One row per payment attempt (the columns of ``payments.parquet``)."""
+        return self._recorder.to_frame()
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``: reproducible from the seed, no wall-clock values."""
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "seed_sequence": self.seed_sequence,
+            "days": self.days,
+            "reporting_currency": self.scenario.reporting_currency,
+            "kpis": self.kpis,
+        }
+
+
+def resolve_scenario(
+    scenario: Scenario | str | Path | Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """A validated scenario from a model, a file path or plain data, with overrides applied."""
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        return scenario_from_dict(scenario_to_dict(scenario), overrides)
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario, overrides)
+    return scenario_from_dict(scenario, overrides)
+
+
+def simulate(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    seed: int | np.random.SeedSequence | None = None,
+    days: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    log_path: str | Path | None = None,
+) -> RunResult:
+    """Run one replication.
+
+    Args:
+        scenario: a ``Scenario``, a path to a scenario file, or the same data as a mapping.
+        seed: an integer or a ``SeedSequence``; the scenario's ``seed`` when omitted.
+        days: horizon in days, replacing ``horizon_days``.
+        overrides: dotted paths to values, exactly like ``--set``.
+        log_path: write the payments log to this Parquet file instead of memory.
+
+    Returns:
+        The KPIs, the payments log and the ledger balances of the run.
+    """
+    spec = resolve_scenario(scenario, overrides)
+    if days is not None and not days > 0:
+        raise ScenarioError.at("days", "must be > 0", days)
+    horizon_days = float(days) if days is not None else spec.horizon_days
+    seed_value = spec.seed if seed is None else seed
+    seed_sequence = seed_value if isinstance(seed_value, np.random.SeedSequence) else np.random.SeedSequence(int(seed_value))
+    world = World(
+        spec,
+        build_router(spec),
+        seed_sequence,
+        horizon_days * SECONDS_PER_DAY,
+        log_path=None if log_path is None else str(log_path),
+    )
+    world.run()
+    ledger = pd.DataFrame(
+        world.ledger.balances, index=[a.name.lower() for a in Account], columns=list(world.currencies)
+    )
+    return RunResult(
+        scenario=spec,
+        seed=int(seed_sequence.entropy) if isinstance(seed_sequence.entropy, int) else 0,
+        seed_sequence=seed_label(seed_sequence),
+        days=horizon_days,
+        kpis=compute_kpis(world.totals, world.ledger),
+        ledger=ledger,
+        _recorder=world.recorder,
+    )
+
+
+def run_to_directory(
+    scenario: Scenario,
+    out_dir: str | Path,
+    seed: int | None = None,
+    days: float | None = None,
+) -> RunResult:
+    """Run one replication and write ``summary.json`` and ``payments.parquet`` atomically.
+
+    Everything is written into a temporary sibling directory that replaces ``out_dir`` only
+    once complete, so an interrupted or failed run leaves no partial output behind.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result = simulate(scenario, seed=seed, days=days, log_path=staging / "payments.parquet")
+        (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+        replace_directory(staging, out)
+        result._recorder.path = out / "payments.parquet"
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return result
+
+
+def replace_directory(source: Path, target: Path) -> None:
+    """Move ``source`` to ``target``, replacing an older ``target`` with no partial state."""
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, retired / target.name)
+        os.replace(source, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(source, target)

@@ -1,0 +1,1 @@
+"""The simulated world: money, demand, checkout, channels, platform, ledger."""

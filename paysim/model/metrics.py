@@ -1,0 +1,45 @@
+"""Running totals of one replication, kept as the model goes (no second pass over the log)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from paysim.model.channels import OUTCOMES
+from paysim.model.spec import FUNNEL_STEPS
+
+
+@dataclass
+class RunTotals:
+    """Counts and sums from which every KPI is computed (money in the reporting currency)."""
+
+    checkouts: int = 0
+    abandoned_at_step: np.ndarray = field(default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64))
+    abandoned_after_failure: int = 0
+    paid_orders: int = 0
+    attempts_by_outcome: np.ndarray = field(default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64))
+    gmv: float = 0.0
+    channel_fees: float = 0.0
+    payout_fees: float = 0.0
+    take_revenue: float = 0.0
+    routing_regret: float = 0.0
+    payout_delay_days_sum: float = 0.0
+    escrow_peak: float = 0.0
+    latency_chunks: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        """Payment attempts sent to a channel (rows of the payments log)."""
+        return int(self.attempts_by_outcome.sum())
+
+    @property
+    def checkouts_abandoned(self) -> int:
+        """Checkouts the buyer left: at a funnel step, or after a failure without retrying."""
+        return int(self.abandoned_at_step.sum()) + self.abandoned_after_failure
+
+    def latencies_ms(self) -> np.ndarray:
+        """Latency of every attempt that reached a working channel."""
+        if not self.latency_chunks:
+            return np.empty(0)
+        return np.concatenate(self.latency_chunks)

@@ -1,0 +1,70 @@
+"""What a routing strategy may see: the platform's view, never the simulator's truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    """Static facts a platform knows about its channels, handed to ``bind``."""
+
+    channel_ids: tuple[str, ...]
+    channel_kinds: tuple[str, ...]
+    markets: tuple[str, ...]
+    methods: tuple[str, ...]
+    eligible: np.ndarray  # bool [buyer market, method, channel]
+    fee_percent: np.ndarray  # per channel, percent of amount (domestic)
+    fee_cross_border_percent: np.ndarray  # per channel, added for cross-border payments
+    fee_fixed_reporting: np.ndarray  # per channel, fixed fee in the reporting currency
+    channel_country: tuple[str | None, ...]  # acquiring country, None when not stated
+    reporting_currency: str
+    rng: np.random.Generator  # the strategy's own stream, for exploration
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """The payments to route now (one row each), as the platform sees them."""
+
+    t_s: np.ndarray
+    buyer_market: np.ndarray  # index into RoutingContext.markets
+    method: np.ndarray  # index into RoutingContext.methods
+    amount_reporting: np.ndarray
+    attempt: np.ndarray  # 1 for a first try
+    previous_channel: np.ndarray  # channel of the previous attempt, -1 for a first try
+    candidates: np.ndarray  # bool [payment, channel]: channels able to take it
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+
+@dataclass(frozen=True)
+class RoutingFeedback:
+    """Results that reached the platform, in the order they arrived."""
+
+    t_s: np.ndarray  # when the result became known
+    channel: np.ndarray
+    buyer_market: np.ndarray
+    method: np.ndarray
+    succeeded: np.ndarray  # bool
+    outcome: np.ndarray  # index into OUTCOMES
+    latency_ms: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+
+class Router(Protocol):
+    """A routing strategy: picks one channel per payment."""
+
+    def bind(self, context: RoutingContext) -> None:
+        """Receive the static channel facts before the first payment."""
+
+    def choose(self, attempts: AttemptView) -> np.ndarray:
+        """The channel index for each payment, among its candidates."""
+
+    def observe(self, feedback: RoutingFeedback) -> None:
+        """Learn from results as they arrive."""

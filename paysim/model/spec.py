@@ -1,0 +1,318 @@
+"""The scenario schema: a validated, frozen description of the simulated world.
+
+Every section is a pydantic model with unknown keys forbidden and no silent type coercion, so a
+typo or a wrong type in a scenario file is an error that names the field. Cross-references
+(corridors to markets, channels to markets and methods) are checked after the fields, and every
+problem found is reported at once, each on its own ``field.path: reason`` line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from paysim.errors import ScenarioError, field_problem
+from paysim.model.currency import is_currency
+from paysim.model.distributions import Distribution, Lognormal
+
+METHODS = ("card", "wallet", "bank_transfer", "wire", "crypto", "bnpl")
+CHANNEL_KINDS = ("card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl")
+FUNNEL_STEPS = ("choose_method", "enter_details", "confirm")
+DIURNAL_PROFILES = ("flat", "social_commerce", "mobile_money")
+
+Method = Literal["card", "wallet", "bank_transfer", "wire", "crypto", "bnpl"]
+Probability = Annotated[float, Field(ge=0, le=1)]
+MIX_TOLERANCE = 1e-6
+
+
+def _currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError(f"unknown ISO 4217 currency '{code}'")
+    return code
+
+
+Currency = Annotated[str, AfterValidator(_currency)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", min_length=1, max_length=64)]
+MarketCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class Spec(BaseModel):
+    """Base of every scenario section: frozen, strict, unknown keys forbidden."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _mix_problem(mix: dict[str, float]) -> str | None:
+    total = sum(mix.values())
+    if abs(total - 1.0) > MIX_TOLERANCE:
+        return f"must sum to 1, got {total:.6g}"
+    return None
+
+
+def _check_mix(mix: dict[str, float]) -> dict[str, float]:
+    if mix and (problem := _mix_problem(mix)):
+        raise ValueError(problem)
+    return mix
+
+
+class MarketSpec(Spec):
+    """A country: its currency, its buyers and sellers, how its buyers like to pay."""
+
+    code: MarketCode
+    currency: Currency
+    utc_offset_h: float = Field(default=0.0, ge=-12, le=14)
+    buyers: int = Field(default=0, ge=0)
+    sellers: int = Field(default=0, ge=0)
+    basket_amount: Distribution | None = None
+    method_mix: Annotated[dict[Method, Probability], AfterValidator(_check_mix)] = Field(
+        default_factory=dict
+    )
+
+
+class CorridorSpec(Spec):
+    """A share of all orders flowing from buyers of one market to sellers of another."""
+
+    buyer: MarketCode
+    seller: MarketCode
+    share: float = Field(gt=0, le=1)
+
+
+def _diurnal(value: str | list[float]) -> str | list[float]:
+    if isinstance(value, str):
+        if value not in DIURNAL_PROFILES:
+            raise ValueError(f"must be one of {', '.join(DIURNAL_PROFILES)} or 24 weights")
+    elif len(value) != 24 or any(w < 0 for w in value) or sum(value) <= 0:
+        raise ValueError("must be 24 non-negative hourly weights with a positive sum")
+    return value
+
+
+class DemandSpec(Spec):
+    """How many orders arrive, when, between which markets."""
+
+    orders_per_day: float = Field(gt=0)
+    diurnal: Annotated[str | list[float], AfterValidator(_diurnal)] = "flat"
+    corridors: list[CorridorSpec] = Field(min_length=1)
+
+
+class RetrySpec(Spec):
+    """What a buyer does after a declined or failed payment."""
+
+    probability: Probability = 0.5
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    delay_s: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=20.0, p99=180.0)
+    )
+    switch_method: Probability = 0.3
+
+
+class CheckoutSpec(Spec):
+    """The checkout funnel: abandonment before the payment is sent, and retries."""
+
+    abandonment: dict[Literal["choose_method", "enter_details", "confirm"], Probability] = Field(
+        default_factory=dict
+    )
+    time_to_confirm_s: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=45.0, p99=400.0)
+    )
+    retry: RetrySpec = Field(default_factory=RetrySpec)
+
+
+class FeeSpec(Spec):
+    """A channel's price: percent of the amount plus a fixed part in the channel's currency."""
+
+    percent: float = Field(default=0.0, ge=0, le=100)
+    fixed: float = Field(default=0.0, ge=0)
+    cross_border_percent: float = Field(default=0.0, ge=0, le=100)
+
+
+class SuccessSpec(Spec):
+    """Probability that a payment succeeds at a channel."""
+
+    base: Probability
+    cross_border_factor: float = Field(default=1.0, gt=0, le=1)
+
+
+class OutageSpec(Spec):
+    """Full outages as an alternating renewal process (exponential up and down times)."""
+
+    mtbf_h: float = Field(gt=0)
+    mttr_min: float = Field(gt=0)
+
+
+class ChannelSpec(Spec):
+    """A route to a payment method: acquirer, wallet, bank, wire, crypto or BNPL provider.
+
+    ``country`` is where the channel acquires: payments from buyers of other markets are
+    cross-border (lower success, cross-border fee). Without it the channel acquires locally in
+    every market it serves.
+    """
+
+    id: Identifier
+    kind: Literal["card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl"]
+    methods: list[Method] = Field(min_length=1)
+    markets: list[MarketCode] = Field(min_length=1)
+    country: MarketCode | None = None
+    currency: Currency
+    fee: FeeSpec = Field(default_factory=FeeSpec)
+    latency_ms: Distribution
+    timeout_ms: float = Field(default=30_000.0, gt=0)
+    success: SuccessSpec
+    outages: OutageSpec | None = None
+    capacity_tps: float | None = Field(default=None, gt=0)
+    settlement_days: float = Field(default=2.0, ge=0)
+
+
+class FxSpec(Spec):
+    """Exchange rates; for now fixed at one ECB fixing date."""
+
+    model: Literal["fixed"] = "fixed"
+    as_of: Annotated[dt.date | None, Field(strict=False)] = None
+    assumed_per_usd: dict[Currency, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+
+
+class PayoutSpec(Spec):
+    """Daily batched payouts to sellers, in the seller's currency."""
+
+    hour_utc: int = Field(default=2, ge=0, le=23)
+    fee_percent: float = Field(default=0.0, ge=0, le=100)
+
+
+class PlatformSpec(Spec):
+    """The marketplace's own terms: take rate, escrow release, payouts."""
+
+    take_rate_percent: float = Field(default=5.0, ge=0, le=100)
+    delivery_days: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=7.0, p99=21.0)
+    )
+    confirm_after_delivery_days: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=1.0, p99=10.0)
+    )
+    auto_release_days: float = Field(default=7.0, ge=0)
+    payout: PayoutSpec = Field(default_factory=PayoutSpec)
+
+
+class StrategySpec(Spec):
+    """A pluggable policy by registered name, with its keyword parameters."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class StrategiesSpec(Spec):
+    """The policies under test."""
+
+    routing: StrategySpec = Field(default_factory=lambda: StrategySpec(name="priority"))
+
+
+class EngineSpec(Spec):
+    """Simulation mechanics: the window the model advances by."""
+
+    batch_s: float = Field(default=60.0, gt=0, le=3600)
+
+
+class Scenario(Spec):
+    """A whole simulated world: the root of a scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    horizon_days: float = Field(gt=0, le=3660)
+    reporting_currency: Currency = "USD"
+    seed: int = Field(default=0, ge=0)
+    engine: EngineSpec = Field(default_factory=EngineSpec)
+    markets: list[MarketSpec] = Field(min_length=1)
+    demand: DemandSpec
+    checkout: CheckoutSpec = Field(default_factory=CheckoutSpec)
+    channels: list[ChannelSpec] = Field(min_length=1)
+    fx: FxSpec = Field(default_factory=FxSpec)
+    platform: PlatformSpec = Field(default_factory=PlatformSpec)
+    strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems = reference_problems(self)
+        if problems:
+            raise ScenarioError(problems)
+        return self
+
+    def market(self, code: str) -> MarketSpec:
+        """The market with this code."""
+        return next(m for m in self.markets if m.code == code)
+
+    def channel(self, channel_id: str) -> ChannelSpec:
+        """The channel with this id."""
+        return next(c for c in self.channels if c.id == channel_id)
+
+
+def reference_problems(scenario: Scenario) -> list[str]:
+    """Every cross-field problem of a scenario whose fields are individually valid."""
+    problems: list[str] = []
+    problems += _duplicates("markets", [m.code for m in scenario.markets])
+    problems += _duplicates("channels", [c.id for c in scenario.channels])
+    markets = {m.code: m for m in scenario.markets}
+    problems += _corridor_problems(scenario, markets)
+    for channel in scenario.channels:
+        for code in channel.markets:
+            if code not in markets:
+                problems.append(field_problem(f"channels.{channel.id}.markets", "unknown market", code))
+    buyer_markets = {c.buyer for c in scenario.demand.corridors}
+    for code in sorted(buyer_markets & markets.keys()):
+        market = markets[code]
+        if market.basket_amount is None:
+            problems.append(field_problem(f"markets.{code}.basket_amount", "required for a buyer market"))
+        if not market.method_mix:
+            problems.append(field_problem(f"markets.{code}.method_mix", "required for a buyer market"))
+        for method, share in market.method_mix.items():
+            served = any(
+                method in c.methods and code in c.markets for c in scenario.channels
+            )
+            if share > 0 and not served:
+                problems.append(
+                    field_problem(f"markets.{code}.method_mix.{method}", f"no channel serves {method} in {code}")
+                )
+    problems += _fx_problems(scenario)
+    return problems
+
+
+def _fx_problems(scenario: Scenario) -> list[str]:
+    from paysim.model.ecb import rates_per_eur
+
+    used = {m.currency for m in scenario.markets} | {c.currency for c in scenario.channels}
+    used.add(scenario.reporting_currency)
+    published = rates_per_eur(scenario.fx.as_of, sorted(used))
+    return [
+        field_problem(
+            f"fx.assumed_per_usd.{code}",
+            f"needed: the ECB publishes no {code} rate on {scenario.fx.as_of or 'the latest date'}",
+        )
+        for code in sorted(used - published.keys() - scenario.fx.assumed_per_usd.keys())
+    ]
+
+
+def _duplicates(section: str, keys: list[str]) -> list[str]:
+    seen: set[str] = set()
+    problems = []
+    for key in keys:
+        if key in seen:
+            problems.append(field_problem(f"{section}.{key}", "appears more than once"))
+        seen.add(key)
+    return problems
+
+
+def _corridor_problems(scenario: Scenario, markets: dict[str, MarketSpec]) -> list[str]:
+    problems = []
+    corridors = scenario.demand.corridors
+    for i, corridor in enumerate(corridors):
+        path = f"demand.corridors.{i}"
+        for role, code, population in (
+            ("buyer", corridor.buyer, "buyers"),
+            ("seller", corridor.seller, "sellers"),
+        ):
+            if code not in markets:
+                problems.append(field_problem(f"{path}.{role}", "unknown market", code))
+            elif getattr(markets[code], population) == 0:
+                problems.append(field_problem(f"{path}.{role}", f"market {code} has no {population}"))
+    if problem := _mix_problem({str(i): c.share for i, c in enumerate(corridors)}):
+        problems.append(field_problem("demand.corridors", f"shares {problem}"))
+    return problems

@@ -1,0 +1,269 @@
+"""The simulated marketplace, advanced one window at a time on the engine's clock."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from paysim.engine.clock import SECONDS_PER_DAY, Clock
+from paysim.engine.recorder import Column, ColumnarRecorder
+from paysim.engine.streams import RandomStreams
+from paysim.errors import PaysimError
+from paysim.model.batch import Batch
+from paysim.model.channels import DECLINE_CODES, OUTCOMES, SUCCEEDED, ChannelResult, ChannelTable
+from paysim.model.checkout import CheckoutModel
+from paysim.model.demand import DemandModel
+from paysim.model.fx import FixedRates
+from paysim.model.ledger import Ledger
+from paysim.model.metrics import RunTotals
+from paysim.model.platform import Platform
+from paysim.model.routing import AttemptView, Router, RoutingContext, RoutingFeedback
+from paysim.model.spec import METHODS, Scenario
+
+DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
+
+
+def payment_columns(markets: tuple[str, ...], channels: tuple[str, ...], currencies: tuple[str, ...]) -> list[Column]:
+    """The columns of ``payments.parquet``, one row per payment attempt."""
+    return [
+        Column("t_s", "float64"),
+        Column("checkout_id", "int64"),
+        Column("attempt", "int16"),
+        Column("buyer_id", "int64"),
+        Column("seller_id", "int64"),
+        Column("buyer_market", categories=markets),
+        Column("seller_market", categories=markets),
+        Column("method", categories=METHODS),
+        Column("channel", categories=channels),
+        Column("amount", "float64"),
+        Column("amount_minor", "int64"),
+        Column("currency", categories=currencies),
+        Column("amount_reporting", "float64"),
+        Column("outcome", categories=OUTCOMES),
+        Column("decline_code", categories=DECLINE_CODES),
+        Column("latency_ms", "float64"),
+        Column("fee_reporting", "float64"),
+        Column("is_fraud", "bool"),
+        Column("fraud_kind", categories=("",)),
+        Column("risk_score", "float32"),
+        Column("defence_action", categories=DEFENCE_ACTIONS),
+        Column("p_success", "float32"),
+    ]
+
+
+class World:
+    """Buyers, channels and the platform, wired together for one replication."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        router: Router,
+        seed: int | np.random.SeedSequence,
+        horizon_s: float,
+        log_path: str | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.horizon_s = horizon_s
+        self.markets = tuple(m.code for m in scenario.markets)
+        self.currencies = tuple(
+            sorted(
+                {m.currency for m in scenario.markets}
+                | {c.currency for c in scenario.channels}
+                | {scenario.reporting_currency}
+            )
+        )
+        self.reporting = self.currencies.index(scenario.reporting_currency)
+        self.streams = RandomStreams(seed)
+        self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
+        self.demand = DemandModel(scenario, horizon_s)
+        self.checkout = CheckoutModel(scenario, self.markets, self.currencies, self.streams)
+        self.channels = ChannelTable(scenario, self.markets, self.rates, self.streams, horizon_s)
+        self.ledger = Ledger(self.currencies)
+        self.platform = Platform(scenario.platform, self.ledger, self.rates, self.reporting, horizon_s)
+        self.settlement_days = np.array([c.settlement_days for c in scenario.channels])
+        self.totals = RunTotals()
+        self.recorder = ColumnarRecorder(
+            payment_columns(self.markets, self.channels.ids, self.currencies), path=log_path
+        )
+        self.router = router
+        self.router.bind(self._routing_context())
+        self.pending = Batch({})
+        self.feedback: list[RoutingFeedback] = []
+        self.clock = Clock(horizon_s)
+        self.clock.every(scenario.engine.batch_s, self.step, first=True)
+        payout_s = scenario.platform.payout.hour_utc * 3600.0
+        self.clock.every(SECONDS_PER_DAY, self.platform.payout_run, start_s=payout_s - SECONDS_PER_DAY, partial_last=False)
+
+    def _routing_context(self) -> RoutingContext:
+        fixed_reporting = self.rates.to_major(
+            self.channels.fee_fixed_minor, self.channels.currency, self.reporting
+        )
+        return RoutingContext(
+            channel_ids=self.channels.ids,
+            channel_kinds=tuple(c.kind for c in self.scenario.channels),
+            markets=self.markets,
+            methods=METHODS,
+            eligible=self.channels.eligible.copy(),
+            fee_percent=self.channels.fee_percent.copy(),
+            fee_cross_border_percent=self.channels.fee_cross_border_percent.copy(),
+            fee_fixed_reporting=fixed_reporting,
+            channel_country=tuple(c.country for c in self.scenario.channels),
+            reporting_currency=self.scenario.reporting_currency,
+            rng=self.streams.generator("strategy.routing"),
+        )
+
+    def run(self) -> None:
+        """Simulate to the horizon and close the payments log."""
+        self.clock.run()
+        self.recorder.close()
+
+    # -- one window -------------------------------------------------------------------
+    def step(self, t0: float, t1: float) -> None:
+        """Handle everything that happens in ``[t0, t1)``."""
+        arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
+        self.totals.checkouts += len(arrivals.t_s)
+        first, dropped = self.checkout.open(arrivals)
+        self.totals.abandoned_at_step += dropped
+        pending = Batch.concat([self.pending, first])
+        while pending.n:
+            t_s = pending["t_s"]
+            due = np.flatnonzero(t_s < t1)
+            if not due.size:
+                break
+            now = pending.take(due[np.argsort(t_s[due], kind="stable")])
+            pending = pending.take(np.flatnonzero(t_s >= t1))
+            pending = Batch.concat([pending, self._attempt(now)])
+        self.pending = pending
+        self._deliver_feedback(t1)
+        self.platform.book_due(t1)
+        self.totals.escrow_peak = max(self.totals.escrow_peak, self.platform.escrow_reporting())
+
+    def _attempt(self, attempts: Batch) -> Batch:
+        t_s, market = attempts["t_s"], attempts["buyer_market"]
+        candidates = self.channels.eligible[market, attempts["method"]]
+        amount_reporting = self.rates.to_major(attempts["amount_minor"], attempts["currency"], self.reporting)
+        view = AttemptView(
+            t_s=t_s,
+            buyer_market=market,
+            method=attempts["method"],
+            amount_reporting=amount_reporting,
+            attempt=attempts["attempt"],
+            previous_channel=attempts["previous_channel"],
+            candidates=candidates,
+        )
+        channel = np.asarray(self.router.choose(view), dtype=np.intp)
+        rows = np.arange(attempts.n)
+        if channel.shape != (attempts.n,) or not candidates[rows, channel].all():
+            raise PaysimError(f"routing strategy '{getattr(self.router, 'name', self.router)}' chose a channel that cannot take the payment")
+        down, p_true = self.channels.truth(t_s, market)
+        best = np.where(candidates, p_true, -np.inf).max(axis=1)
+        luck = self.checkout.attempt_luck(attempts)
+        result = self.channels.process(
+            channel, down, p_true, market, attempts["amount_minor"], attempts["currency"],
+            luck[:, 0], luck[:, 1],
+        )  # fmt: skip
+        self.totals.routing_regret += float(np.sum(best - result.p_success))
+        reached = ~np.isnan(result.latency_ms)
+        t_result = t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0
+        self._record(attempts, channel, result, amount_reporting, reached)
+        succeeded = result.outcome == SUCCEEDED
+        paid = np.flatnonzero(succeeded)
+        if paid.size:
+            self._capture(attempts, paid, channel[paid], result.fee_minor[paid], t_result[paid])
+        failed = np.flatnonzero(~succeeded)
+        retries = self.checkout.retries(attempts.take(failed), luck[failed], channel[failed], t_result[failed])
+        self.totals.abandoned_after_failure += failed.size - retries.n
+        self.feedback.append(
+            RoutingFeedback(
+                t_s=t_result, channel=channel, buyer_market=market, method=attempts["method"],
+                succeeded=succeeded, outcome=result.outcome, latency_ms=result.latency_ms,
+            )
+        )  # fmt: skip
+        return retries
+
+    def _capture(
+        self, attempts: Batch, paid: np.ndarray, channel: np.ndarray, fee_minor: np.ndarray, t_s: np.ndarray
+    ) -> None:
+        luck = self.checkout.order_luck(attempts["checkout_id"][paid])
+        captured = self.platform.capture(
+            t_s=t_s,
+            currency=attempts["currency"][paid],
+            seller_currency=attempts["seller_currency"][paid],
+            settlement_currency=self.channels.currency[channel],
+            settlement_days=self.settlement_days[channel],
+            amount_minor=attempts["amount_minor"][paid],
+            fee_minor=fee_minor,
+            u_delivery=luck[:, 0],
+            u_confirm=luck[:, 1],
+        )
+        totals = self.totals
+        totals.paid_orders += paid.size
+        totals.take_revenue += float(captured.take_reporting.sum())
+        totals.payout_fees += float(captured.payout_fee_reporting.sum())
+        totals.payout_delay_days_sum += float(captured.payout_delay_days.sum())
+
+    def _record(
+        self,
+        attempts: Batch,
+        channel: np.ndarray,
+        result: ChannelResult,
+        amount_reporting: np.ndarray,
+        reached: np.ndarray,
+    ) -> None:
+        n = attempts.n
+        currency = attempts["currency"]
+        fee_reporting = self.rates.to_major(result.fee_minor, currency, self.reporting)
+        totals = self.totals
+        totals.attempts_by_outcome += np.bincount(result.outcome, minlength=len(OUTCOMES))
+        succeeded = result.outcome == SUCCEEDED
+        totals.gmv += float(amount_reporting[succeeded].sum())
+        totals.channel_fees += float(fee_reporting.sum())
+        totals.latency_chunks.append(result.latency_ms[reached])
+        self.recorder.append(
+            {
+                "t_s": attempts["t_s"],
+                "checkout_id": attempts["checkout_id"],
+                "attempt": attempts["attempt"],
+                "buyer_id": attempts["buyer_id"],
+                "seller_id": attempts["seller_id"],
+                "buyer_market": attempts["buyer_market"],
+                "seller_market": attempts["seller_market"],
+                "method": attempts["method"],
+                "channel": channel,
+                "amount": attempts["amount_minor"] / 10.0 ** self.rates.exponent[currency],
+                "amount_minor": attempts["amount_minor"],
+                "currency": currency,
+                "amount_reporting": amount_reporting,
+                "outcome": result.outcome,
+                "decline_code": result.decline_code,
+                "latency_ms": result.latency_ms,
+                "fee_reporting": fee_reporting,
+                "is_fraud": np.zeros(n, dtype=bool),
+                "fraud_kind": np.zeros(n, dtype=np.int8),
+                "risk_score": np.zeros(n, dtype=np.float32),
+                "defence_action": np.zeros(n, dtype=np.int8),
+                "p_success": result.p_success.astype(np.float32),
+            }
+        )
+
+    def _deliver_feedback(self, t1: float) -> None:
+        """Hand the router the results that have come back by ``t1``, in arrival order."""
+        if not self.feedback:
+            return
+        merged = _concat_feedback(self.feedback)
+        arrived = merged.t_s < t1
+        self.feedback = [_take_feedback(merged, ~arrived)] if (~arrived).any() else []
+        if arrived.any():
+            ready = _take_feedback(merged, arrived)
+            self.router.observe(_take_feedback(ready, np.argsort(ready.t_s, kind="stable")))
+
+
+def _concat_feedback(parts: list[RoutingFeedback]) -> RoutingFeedback:
+    if len(parts) == 1:
+        return parts[0]
+    names = RoutingFeedback.__dataclass_fields__
+    return RoutingFeedback(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
+
+
+def _take_feedback(feedback: RoutingFeedback, index: np.ndarray) -> RoutingFeedback:
+    names = RoutingFeedback.__dataclass_fields__
+    return RoutingFeedback(**{k: getattr(feedback, k)[index] for k in names})

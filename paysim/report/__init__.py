@@ -1,0 +1,1 @@
+"""Tables, figures and reports; reads results, never runs simulations."""

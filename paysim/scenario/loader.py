@@ -1,0 +1,232 @@
+"""Reading scenario files: safe YAML, ``--set`` overrides, and errors that name the field."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from paysim.errors import ScenarioError, field_problem
+from paysim.model.spec import Scenario
+from paysim.scenario.strategies import strategy_problems
+
+ITEM_KEYS = ("id", "code", "kind", "name")
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Parse a YAML file with the safe loader into a mapping; any problem is a ScenarioError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError.at(str(path), "file not found") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError.at(str(path), f"cannot read file ({type(exc).__name__})") from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
+    """Parse YAML text; only plain data (mappings, lists, scalars) is accepted."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        where = _mark(origin, exc.problem_mark)
+        tag = (exc.problem or "").split("tag ")[-1].strip("'")
+        raise ScenarioError.at(
+            where, f"YAML tag {tag} is not allowed: scenario files hold data only"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError.at(_mark(origin, mark), f"YAML syntax error: {reason}") from None
+    if data is None:
+        raise ScenarioError.at(origin, "file is empty")
+    if not isinstance(data, dict):
+        raise ScenarioError.at(origin, "must be a mapping of sections", type(data).__name__)
+    return data
+
+
+def _mark(origin: str, mark: Any) -> str:
+    if mark is None:
+        return origin
+    return f"{origin}:{mark.line + 1}:{mark.column + 1}"
+
+
+def parse_set(assignment: str) -> tuple[str, Any]:
+    """Split one ``PATH=VALUE`` assignment; the value is read as YAML (``0.9``, ``[a, b]``)."""
+    path, sep, text = assignment.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError.at("--set", "must look like PATH=VALUE", assignment)
+    try:
+        return path, parse_yaml(f"v: {text}" if text.strip() else "v: null", "--set")["v"]
+    except ScenarioError:
+        raise ScenarioError.at(f"--set {path}", "value is not valid YAML", text) from None
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``raw`` with each dotted path set to its value.
+
+    List items are addressed by their ``id``, ``code``, ``kind`` or ``name`` (or an index):
+    ``channels.card_sg.fee.percent``. Missing mappings on the way are created, so a section
+    the file left out can be set; unknown final keys are caught by validation.
+    """
+    data = copy.deepcopy(dict(raw))
+    for path, value in overrides.items():
+        _set_path(data, path, copy.deepcopy(value))
+    return data
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    if not all(parts):
+        raise ScenarioError.at(path, "empty segment in override path")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        here = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            index = _item_index(node, part, here)
+            if last:
+                node[index] = value
+                return
+            node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+                return
+            if node.get(part) is None:
+                node[part] = {}
+            node = node[part]
+        else:
+            raise ScenarioError.at(here, "cannot set a field inside a value", node)
+
+
+def _item_index(items: list[Any], key: str, here: str) -> int:
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and any(str(item.get(k)) == key for k in ITEM_KEYS if k in item):
+            return i
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    parent = here.rsplit(".", 1)[0]
+    known = [label for label in map(_item_label, items) if label is not None]
+    raise ScenarioError.at(here, f"no item '{key}' in {parent} (known: {', '.join(known) or 'none'})")
+
+
+def _item_label(item: Any) -> str | None:
+    if isinstance(item, dict):
+        return next((str(item[k]) for k in ITEM_KEYS if k in item), None)
+    return None
+
+
+def validate_model(model: type[M], raw: Mapping[str, Any]) -> M:
+    """Validate raw data into ``model``, turning every problem into one ``path: reason`` line."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, raw)) from None
+
+
+def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for error in exc.errors():
+        nested = (error.get("ctx") or {}).get("error")
+        if isinstance(nested, ScenarioError):
+            problems.extend(nested.problems)
+            continue
+        path = display_path(error["loc"], raw)
+        reason = _reason(error)
+        if error["type"] in ("missing", "extra_forbidden") or "input" not in error:
+            problems.append(field_problem(path, reason))
+        else:
+            problems.append(field_problem(path, reason, error["input"]))
+    return list(dict.fromkeys(problems))
+
+
+def display_path(loc: tuple[Any, ...], raw: Any) -> str:
+    """A pydantic location as a dotted path, list indices replaced by item ids where known."""
+    parts: list[str] = []
+    node = raw
+    for element in loc:
+        if isinstance(node, list) and isinstance(element, int):
+            item = node[element] if element < len(node) else None
+            label = _item_label(item)
+            parts.append(label if label is not None else str(element))
+            node = item
+        elif isinstance(node, dict) and element in node:
+            parts.append(str(element))
+            node = node[element]
+        elif isinstance(node, dict) and node.get("dist") == element:
+            continue  # the tag pydantic adds for a distribution family
+        elif isinstance(element, str) and element.startswith(("function-", "list[", "dict[", "str")):
+            continue  # union branches pydantic names in its locations
+        else:
+            parts.append(str(element))
+            node = None
+    return ".".join(parts)
+
+
+_REASONS = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "float_type": "must be a number",
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "model_attributes_type": "must be a mapping",
+}
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in _REASONS:
+        return _REASONS[kind]
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        return f"must be {sign} {bound}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+    if kind == "union_tag_invalid":
+        return f"unknown dist; expected one of {ctx.get('expected_tags', '')}".replace("'", "")
+    if kind == "union_tag_not_found":
+        return "a distribution needs a 'dist' key (constant, exponential, lognormal, gamma, uniform, empirical)"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} item(s)"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern')}"
+    message = str(error.get("msg", kind))
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, override and validate a scenario file (strategy names and parameters included)."""
+    return scenario_from_dict(read_yaml(path), overrides)
+
+
+def scenario_from_dict(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Validate a scenario given as plain data (the Python-API twin of ``load_scenario``)."""
+    scenario = validate_model(Scenario, apply_overrides(raw, overrides or {}))
+    problems = strategy_problems(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Plain data that validates back to the same scenario (for overrides and write-back)."""
+    return scenario.model_dump(mode="python", by_alias=True, exclude_unset=False)
