@@ -50,8 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario file (YAML)")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument("--days", type=float, help="horizon in days (default: the scenario's)")
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a scenario field, e.g. channels.card_sg.success.base=0.9")  # fmt: skip
+    run.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. channels.card_sg.success.base=0.9",
+    )
     run.add_argument("--out", help="output directory (default: runs/<scenario name>)")
     run.set_defaults(handler=_run)
 
@@ -87,7 +93,10 @@ def _run(args: argparse.Namespace) -> int:
         raise ScenarioError.at("--days", "must be > 0", args.days)
     out = Path(args.out) if args.out else Path("runs") / scenario.name
     result = run_to_directory(scenario, out, seed=args.seed, days=args.days)
-    print(f"{scenario.name}: {result.days:g} days, seed {result.seed}, wrote {out}/summary.json and payments.parquet")
+    print(
+        f"{scenario.name}: {result.days:g} days, seed {result.seed}, "
+        f"wrote {out}/summary.json and payments.parquet"
+    )
     print(kpi_table(result.kpis, scenario.reporting_currency))
     return EXIT_OK
 
@@ -107,8 +116,9 @@ def _bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"flagship   {report['paysim_payments_per_s']:>12,.0f} payments/s  ({report['payments']:,} payments, {report['days']:g} days)")
-        print(f"bare SimPy {report['simpy_payments_per_s']:>12,.0f} payments/s")
+        flagship, baseline = report["paysim_payments_per_s"], report["simpy_payments_per_s"]
+        print(f"flagship   {flagship:>12,.0f} payments/s  ({report['payments']:,} payments)")
+        print(f"bare SimPy {baseline:>12,.0f} payments/s")
         print(f"ratio      {report['ratio']:>12.3f}")
     return EXIT_OK
 
@@ -121,12 +131,19 @@ def _list(args: argparse.Namespace) -> int:
     elif args.what == "strategies":
         from paysim.strategies import FAMILIES
 
-        rows = [(f"{family}/{name}", text) for family, registry in FAMILIES.items() for name, text in registry.describe().items()]
+        rows = [
+            (f"{family}/{name}", text)
+            for family, registry in FAMILIES.items()
+            for name, text in registry.describe().items()
+        ]
     else:
         from paysim.scenario.loader import read_yaml
         from paysim.scenarios import shipped
 
-        rows = [(name, str(read_yaml(path).get("description", ""))) for name, path in shipped("scenarios").items()]
+        rows = [
+            (name, str(read_yaml(path).get("description", "")))
+            for name, path in shipped("scenarios").items()
+        ]
     width = max((len(name) for name, _ in rows), default=0)
     for name, text in rows:
         print(f"{name:<{width}}  {text}")

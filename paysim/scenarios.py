@@ -30,5 +30,9 @@ def scenario_path(name: str) -> Path:
     """The shipped scenario called ``name``."""
     files = shipped("scenarios")
     if name not in files:
-        raise ScenarioError.at("scenario", f"no shipped scenario of that name (have: {', '.join(files) or 'none'})", name)
+        raise ScenarioError.at(
+            "scenario",
+            f"no shipped scenario of that name (have: {', '.join(files) or 'none'})",
+            name,
+        )
     return files[name]

@@ -17,8 +17,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "checkouts": "checkouts started (buyers who reached the payment page)",
     "payments_attempted": "payment attempts sent to a channel (rows of payments.parquet)",
     "payments_succeeded": "attempts that succeeded",
-    "payments_failed": "attempts that did not succeed (declined, failed, timeout, blocked, abandoned)",
-    "checkouts_abandoned": "checkouts the buyer left: at a funnel step, or after a failure without retrying",
+    "payments_failed": "attempts that did not succeed (declined, failed, timeout, blocked, ...)",
+    "checkouts_abandoned": "checkouts left at a funnel step or after a failure without retry",
     "gmv": "value of succeeded payments",
     "auth_rate": "payments_succeeded / payments_attempted",
     "conversion_rate": "paid orders / checkouts",
@@ -34,7 +34,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "fraud_loss": "money lost to fraud (0 until the fraud model)",
     "fraud_loss_bps": "fraud_loss in bps of GMV (0 until the fraud model)",
     "fraud_caught_rate": "share of fraud attempts stopped by the defence (0 until the fraud model)",
-    "false_decline_rate": "share of legitimate attempts the defence declined (0 until the fraud model)",
+    "false_decline_rate": "share of legitimate attempts declined (0 until the fraud model)",
     "chargeback_ratio": "chargebacks / succeeded payments (0 until disputes are modelled)",
     "review_mean_wait_h": "mean wait of cases in manual review (0 until the review team)",
     "review_backlog_max": "largest manual-review backlog (0 until the review team)",
@@ -54,7 +54,7 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
     succeeded = int(by_outcome[SUCCEEDED])
     fees = totals.channel_fees + totals.payout_fees
     latency = totals.latencies_ms()
-    p50, p99 = (np.percentile(latency, [50, 99]) if latency.size else (0.0, 0.0))
+    p50, p99 = np.percentile(latency, [50, 99]) if latency.size else (0.0, 0.0)
     kpis: dict[str, float] = dict.fromkeys(KPI_NAMES, 0.0)
     kpis.update(
         checkouts=totals.checkouts,

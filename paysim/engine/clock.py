@@ -55,8 +55,9 @@ class Clock:
         With ``partial_last`` the last window is cut at the horizon, so every moment of the run
         is handed over once; without it a job only runs at its full periods (a payout run at
         02:00 does not also run at the horizon). A negative ``start_s`` puts the first run
-        inside the horizon: ``start_s=2h - 1 day, period_s=1 day`` runs daily at 02:00. With ``first``, the handler runs before any other job due at the same instant (the
-        payment windows use it, so a payout run at midnight sees the payments up to midnight).
+        inside the horizon: ``start_s=2h - 1 day, period_s=1 day`` runs daily at 02:00. With
+        ``first``, the handler runs before any other job due at the same instant (the payment
+        windows use it, so a payout run at midnight sees the payments up to midnight).
         """
         if period_s <= 0:
             raise ValueError(f"period_s ({period_s}) must be greater than 0")

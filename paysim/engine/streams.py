@@ -69,7 +69,9 @@ class RandomStreams:
     """The tree of named streams of one replication."""
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
-        self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self.root = (
+            seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        )
         self._streams: dict[str, BlockStream] = {}
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:

@@ -86,13 +86,18 @@ def simulate(
 
     Returns:
         The KPIs, the payments log and the ledger balances of the run.
+
     """
     spec = resolve_scenario(scenario, overrides)
     if days is not None and not days > 0:
         raise ScenarioError.at("days", "must be > 0", days)
     horizon_days = float(days) if days is not None else spec.horizon_days
     seed_value = spec.seed if seed is None else seed
-    seed_sequence = seed_value if isinstance(seed_value, np.random.SeedSequence) else np.random.SeedSequence(int(seed_value))
+    seed_sequence = (
+        seed_value
+        if isinstance(seed_value, np.random.SeedSequence)
+        else np.random.SeedSequence(int(seed_value))
+    )
     world = World(
         spec,
         build_router(spec),
@@ -102,7 +107,9 @@ def simulate(
     )
     world.run()
     ledger = pd.DataFrame(
-        world.ledger.balances, index=[a.name.lower() for a in Account], columns=list(world.currencies)
+        world.ledger.balances,
+        index=[a.name.lower() for a in Account],
+        columns=list(world.currencies),
     )
     return RunResult(
         scenario=spec,

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from paysim.engine.streams import RandomStreams
+from paysim.model.channel_spec import OutageSpec
 from paysim.model.distributions import ppf_grouped
 from paysim.model.fx import FixedRates
-from paysim.model.spec import METHODS, ChannelSpec, OutageSpec, Scenario
+from paysim.model.spec import Scenario
+from paysim.model.spec_types import METHODS
 
 OUTCOMES = ("succeeded", "declined", "failed", "timeout", "blocked", "abandoned")
 SUCCEEDED, DECLINED, FAILED, TIMEOUT, BLOCKED, ABANDONED = range(len(OUTCOMES))
@@ -59,7 +61,9 @@ class OutageTimeline:
 
     def down_seconds(self, horizon_s: float) -> float:
         """Total outage time within ``[0, horizon_s)``."""
-        return float(np.sum(np.clip(self.ends_s, 0, horizon_s) - np.clip(self.starts_s, 0, horizon_s)))
+        return float(
+            np.sum(np.clip(self.ends_s, 0, horizon_s) - np.clip(self.starts_s, 0, horizon_s))
+        )
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,12 @@ class ChannelTable:
         self.fee_cross_border_percent = np.array([c.fee.cross_border_percent for c in specs])
         self.currency = np.array([rates.index[c.currency] for c in specs])
         self.fee_fixed_minor = np.array(
-            [int(round(c.fee.fixed * 10 ** rates.exponent[rates.index[c.currency]])) for c in specs]
+            [round(c.fee.fixed * 10 ** int(rates.exponent[rates.index[c.currency]])) for c in specs]
         )
         self.rates = rates
         self.outages = [
-            OutageTimeline(c.outages, horizon_s, streams.generator(f"outages.{c.id}")) for c in specs
+            OutageTimeline(c.outages, horizon_s, streams.generator(f"outages.{c.id}"))
+            for c in specs
         ]
 
     def is_down(self, t_s: np.ndarray) -> np.ndarray:
@@ -155,11 +160,17 @@ class ChannelTable:
         return ChannelResult(outcome, code, latency, np.where(succeeded, fee, 0), p)
 
     def fee_minor(
-        self, channel: np.ndarray, buyer_market: np.ndarray, amount_minor: np.ndarray, currency: np.ndarray
+        self,
+        channel: np.ndarray,
+        buyer_market: np.ndarray,
+        amount_minor: np.ndarray,
+        currency: np.ndarray,
     ) -> np.ndarray:
         """A channel's fee for each payment, in the payment's currency, integer minor units."""
         percent = self.fee_percent[channel] + np.where(
             self.cross_border[buyer_market, channel], self.fee_cross_border_percent[channel], 0.0
         )
-        fixed = self.rates.convert_minor(self.fee_fixed_minor[channel], self.currency[channel], currency)
+        fixed = self.rates.convert_minor(
+            self.fee_fixed_minor[channel], self.currency[channel], currency
+        )
         return np.rint(amount_minor * percent / 100.0).astype(np.int64) + fixed

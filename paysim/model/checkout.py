@@ -15,7 +15,8 @@ from paysim.model.batch import Batch
 from paysim.model.currency import minor_exponent
 from paysim.model.demand import Arrivals
 from paysim.model.distributions import ppf_grouped
-from paysim.model.spec import FUNNEL_STEPS, METHODS, Scenario
+from paysim.model.spec import Scenario
+from paysim.model.spec_types import FUNNEL_STEPS, METHODS
 
 CHECKOUT_LUCK = ("buyer", "seller", "amount", "method", "confirm_time", *FUNNEL_STEPS)
 ORDER_LUCK = ("delivery", "confirm_receipt")
@@ -69,8 +70,12 @@ class CheckoutModel:
         keep = np.flatnonzero(~left)
         u, buyer_market, seller_market = u[keep], buyer_market[keep], seller_market[keep]
         amount = ppf_grouped(self.baskets, buyer_market, u[:, 2])  # type: ignore[arg-type]
-        amount_minor = np.maximum(np.rint(amount * self.minor_per_major[buyer_market]), 1).astype(np.int64)
-        method = np.minimum((u[:, 3, None] >= self.method_cdf[buyer_market]).sum(axis=1), len(METHODS) - 1)
+        amount_minor = np.maximum(np.rint(amount * self.minor_per_major[buyer_market]), 1).astype(
+            np.int64
+        )
+        method = np.minimum(
+            (u[:, 3, None] >= self.method_cdf[buyer_market]).sum(axis=1), len(METHODS) - 1
+        )
         attempts = Batch(
             {
                 "t_s": arrivals.t_s[keep] + self.time_to_confirm.ppf(u[:, 4]),
@@ -101,7 +106,9 @@ class CheckoutModel:
         """Uniforms ``[order, ORDER_LUCK field]`` for paid orders."""
         return self.order_luck_stream.uniforms(checkout_id, len(ORDER_LUCK))
 
-    def retries(self, failed: Batch, luck: np.ndarray, channel: np.ndarray, t_result_s: np.ndarray) -> Batch:
+    def retries(
+        self, failed: Batch, luck: np.ndarray, channel: np.ndarray, t_result_s: np.ndarray
+    ) -> Batch:
         """The next attempts of buyers who try again after a failure; the rest give up."""
         again = np.flatnonzero(
             (failed["attempt"] < self.retry.max_attempts) & (luck[:, 2] < self.retry.probability)
@@ -110,7 +117,9 @@ class CheckoutModel:
         method = nxt["method"].copy()
         switch = np.flatnonzero(luck[:, 4] < self.retry.switch_method)
         if switch.size:
-            method[switch] = self._other_method(nxt["buyer_market"][switch], method[switch], luck[switch, 5])
+            method[switch] = self._other_method(
+                nxt["buyer_market"][switch], method[switch], luck[switch, 5]
+            )
         return nxt.with_columns(
             t_s=t_result_s[again] + self.retry.delay_s.ppf(luck[:, 3]),
             attempt=(nxt["attempt"] + 1).astype(np.int16),

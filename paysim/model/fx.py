@@ -26,9 +26,8 @@ class FixedRates:
         self.per_eur = np.array([per_eur[c] for c in self.currencies])
         self.exponent = np.array([minor_exponent(c) for c in self.currencies])
         # minor units of column currency per minor unit of row currency
-        self.minor_factor = (
-            (self.per_eur[None, :] / self.per_eur[:, None])
-            * 10.0 ** (self.exponent[None, :] - self.exponent[:, None])
+        self.minor_factor = (self.per_eur[None, :] / self.per_eur[:, None]) * 10.0 ** (
+            self.exponent[None, :] - self.exponent[:, None]
         )
 
     @classmethod
@@ -54,12 +53,16 @@ class FixedRates:
         """Units of ``quote`` per unit of ``base``."""
         return float(self.per_eur[self.index[quote]] / self.per_eur[self.index[base]])
 
-    def convert_minor(self, amount_minor: np.ndarray, source: np.ndarray, target: np.ndarray | int) -> np.ndarray:
+    def convert_minor(
+        self, amount_minor: np.ndarray, source: np.ndarray, target: np.ndarray | int
+    ) -> np.ndarray:
         """Integer minor units from ``source`` currency indices to ``target`` ones, rounded."""
         factor = self.minor_factor[source, target]
         return np.rint(amount_minor * factor).astype(np.int64)
 
-    def to_major(self, amount_minor: np.ndarray, source: np.ndarray | int, target: int) -> np.ndarray:
+    def to_major(
+        self, amount_minor: np.ndarray, source: np.ndarray | int, target: int
+    ) -> np.ndarray:
         """Float major units of currency ``target`` (for KPIs and reports, not for the ledger)."""
         factor = self.minor_factor[source, target] / 10.0 ** self.exponent[target]
         return amount_minor * factor

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from paysim.model.channels import OUTCOMES
-from paysim.model.spec import FUNNEL_STEPS
+from paysim.model.spec_types import FUNNEL_STEPS
 
 
 @dataclass
@@ -15,10 +15,14 @@ class RunTotals:
     """Counts and sums from which every KPI is computed (money in the reporting currency)."""
 
     checkouts: int = 0
-    abandoned_at_step: np.ndarray = field(default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64))
+    abandoned_at_step: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64)
+    )
     abandoned_after_failure: int = 0
     paid_orders: int = 0
-    attempts_by_outcome: np.ndarray = field(default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64))
+    attempts_by_outcome: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64)
+    )
     gmv: float = 0.0
     channel_fees: float = 0.0
     payout_fees: float = 0.0

@@ -125,8 +125,10 @@ class Platform:
             payout_delay_days=(self.payout_time(release_s) - t_s) / SECONDS_PER_DAY,
         )
 
-    def release_time(self, t_s: np.ndarray, u_delivery: np.ndarray, u_confirm: np.ndarray) -> np.ndarray:
-        """Escrow release: delivery, then the buyer's confirmation or auto-release, whichever first."""
+    def release_time(
+        self, t_s: np.ndarray, u_delivery: np.ndarray, u_confirm: np.ndarray
+    ) -> np.ndarray:
+        """Escrow release: delivery, then buyer confirmation or auto-release, whichever first."""
         delivery_days = self.spec.delivery_days.ppf(u_delivery)
         confirm_days = np.minimum(
             self.spec.confirm_after_delivery_days.ppf(u_confirm), self.spec.auto_release_days
@@ -146,9 +148,13 @@ class Platform:
             due = self.calendar.due[slot]
             if not due.any():
                 continue
-            self.ledger.post(Account.ESCROW, Account.SELLER_PAYABLE, every, due[Flow.RELEASE_TO_SELLER])
+            self.ledger.post(
+                Account.ESCROW, Account.SELLER_PAYABLE, every, due[Flow.RELEASE_TO_SELLER]
+            )
             self.ledger.post(Account.ESCROW, Account.TAKE_REVENUE, every, due[Flow.RELEASE_TAKE])
-            self.ledger.post(Account.FX_POSITION, Account.CHANNEL_RECEIVABLE, every, due[Flow.SETTLE_OUT])
+            self.ledger.post(
+                Account.FX_POSITION, Account.CHANNEL_RECEIVABLE, every, due[Flow.SETTLE_OUT]
+            )
             self.ledger.post(Account.PLATFORM_CASH, Account.FX_POSITION, every, due[Flow.SETTLE_IN])
 
     def payout_run(self, t0: float, t1: float) -> None:
@@ -162,6 +168,7 @@ class Platform:
     def escrow_reporting(self) -> float:
         """Escrow held now, in the reporting currency."""
         held = -self.ledger.balance(Account.ESCROW)
-        return float(np.dot(held, self.rates.minor_factor[:, self.reporting])) / 10.0 ** self.rates.exponent[
-            self.reporting
-        ]
+        return (
+            float(np.dot(held, self.rates.minor_factor[:, self.reporting]))
+            / 10.0 ** self.rates.exponent[self.reporting]
+        )

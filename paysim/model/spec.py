@@ -11,50 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.currency import is_currency
+from paysim.model.channel_spec import ChannelSpec
+from paysim.model.demand_spec import DemandSpec
 from paysim.model.distributions import Distribution, Lognormal
-
-METHODS = ("card", "wallet", "bank_transfer", "wire", "crypto", "bnpl")
-CHANNEL_KINDS = ("card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl")
-FUNNEL_STEPS = ("choose_method", "enter_details", "confirm")
-DIURNAL_PROFILES = ("flat", "social_commerce", "mobile_money")
-
-Method = Literal["card", "wallet", "bank_transfer", "wire", "crypto", "bnpl"]
-Probability = Annotated[float, Field(ge=0, le=1)]
-MIX_TOLERANCE = 1e-6
-
-
-def _currency(code: str) -> str:
-    if not is_currency(code):
-        raise ValueError(f"unknown ISO 4217 currency '{code}'")
-    return code
-
-
-Currency = Annotated[str, AfterValidator(_currency)]
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", min_length=1, max_length=64)]
-MarketCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-
-
-class Spec(BaseModel):
-    """Base of every scenario section: frozen, strict, unknown keys forbidden."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _mix_problem(mix: dict[str, float]) -> str | None:
-    total = sum(mix.values())
-    if abs(total - 1.0) > MIX_TOLERANCE:
-        return f"must sum to 1, got {total:.6g}"
-    return None
-
-
-def _check_mix(mix: dict[str, float]) -> dict[str, float]:
-    if mix and (problem := _mix_problem(mix)):
-        raise ValueError(problem)
-    return mix
+from paysim.model.spec_types import (
+    Currency,
+    MarketCode,
+    Method,
+    Probability,
+    Spec,
+    check_mix,
+    mix_problem,
+)
 
 
 class MarketSpec(Spec):
@@ -66,34 +37,9 @@ class MarketSpec(Spec):
     buyers: int = Field(default=0, ge=0)
     sellers: int = Field(default=0, ge=0)
     basket_amount: Distribution | None = None
-    method_mix: Annotated[dict[Method, Probability], AfterValidator(_check_mix)] = Field(
+    method_mix: Annotated[dict[Method, Probability], AfterValidator(check_mix)] = Field(
         default_factory=dict
     )
-
-
-class CorridorSpec(Spec):
-    """A share of all orders flowing from buyers of one market to sellers of another."""
-
-    buyer: MarketCode
-    seller: MarketCode
-    share: float = Field(gt=0, le=1)
-
-
-def _diurnal(value: str | list[float]) -> str | list[float]:
-    if isinstance(value, str):
-        if value not in DIURNAL_PROFILES:
-            raise ValueError(f"must be one of {', '.join(DIURNAL_PROFILES)} or 24 weights")
-    elif len(value) != 24 or any(w < 0 for w in value) or sum(value) <= 0:
-        raise ValueError("must be 24 non-negative hourly weights with a positive sum")
-    return value
-
-
-class DemandSpec(Spec):
-    """How many orders arrive, when, between which markets."""
-
-    orders_per_day: float = Field(gt=0)
-    diurnal: Annotated[str | list[float], AfterValidator(_diurnal)] = "flat"
-    corridors: list[CorridorSpec] = Field(min_length=1)
 
 
 class RetrySpec(Spec):
@@ -117,51 +63,6 @@ class CheckoutSpec(Spec):
         default_factory=lambda: Lognormal(dist="lognormal", p50=45.0, p99=400.0)
     )
     retry: RetrySpec = Field(default_factory=RetrySpec)
-
-
-class FeeSpec(Spec):
-    """A channel's price: percent of the amount plus a fixed part in the channel's currency."""
-
-    percent: float = Field(default=0.0, ge=0, le=100)
-    fixed: float = Field(default=0.0, ge=0)
-    cross_border_percent: float = Field(default=0.0, ge=0, le=100)
-
-
-class SuccessSpec(Spec):
-    """Probability that a payment succeeds at a channel."""
-
-    base: Probability
-    cross_border_factor: float = Field(default=1.0, gt=0, le=1)
-
-
-class OutageSpec(Spec):
-    """Full outages as an alternating renewal process (exponential up and down times)."""
-
-    mtbf_h: float = Field(gt=0)
-    mttr_min: float = Field(gt=0)
-
-
-class ChannelSpec(Spec):
-    """A route to a payment method: acquirer, wallet, bank, wire, crypto or BNPL provider.
-
-    ``country`` is where the channel acquires: payments from buyers of other markets are
-    cross-border (lower success, cross-border fee). Without it the channel acquires locally in
-    every market it serves.
-    """
-
-    id: Identifier
-    kind: Literal["card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl"]
-    methods: list[Method] = Field(min_length=1)
-    markets: list[MarketCode] = Field(min_length=1)
-    country: MarketCode | None = None
-    currency: Currency
-    fee: FeeSpec = Field(default_factory=FeeSpec)
-    latency_ms: Distribution
-    timeout_ms: float = Field(default=30_000.0, gt=0)
-    success: SuccessSpec
-    outages: OutageSpec | None = None
-    capacity_tps: float | None = Field(default=None, gt=0)
-    settlement_days: float = Field(default=2.0, ge=0)
 
 
 class FxSpec(Spec):
@@ -255,21 +156,28 @@ def reference_problems(scenario: Scenario) -> list[str]:
     for channel in scenario.channels:
         for code in channel.markets:
             if code not in markets:
-                problems.append(field_problem(f"channels.{channel.id}.markets", "unknown market", code))
+                problems.append(
+                    field_problem(f"channels.{channel.id}.markets", "unknown market", code)
+                )
     buyer_markets = {c.buyer for c in scenario.demand.corridors}
     for code in sorted(buyer_markets & markets.keys()):
         market = markets[code]
         if market.basket_amount is None:
-            problems.append(field_problem(f"markets.{code}.basket_amount", "required for a buyer market"))
-        if not market.method_mix:
-            problems.append(field_problem(f"markets.{code}.method_mix", "required for a buyer market"))
-        for method, share in market.method_mix.items():
-            served = any(
-                method in c.methods and code in c.markets for c in scenario.channels
+            problems.append(
+                field_problem(f"markets.{code}.basket_amount", "required for a buyer market")
             )
+        if not market.method_mix:
+            problems.append(
+                field_problem(f"markets.{code}.method_mix", "required for a buyer market")
+            )
+        for method, share in market.method_mix.items():
+            served = any(method in c.methods and code in c.markets for c in scenario.channels)
             if share > 0 and not served:
                 problems.append(
-                    field_problem(f"markets.{code}.method_mix.{method}", f"no channel serves {method} in {code}")
+                    field_problem(
+                        f"markets.{code}.method_mix.{method}",
+                        f"no channel serves {method} in {code}",
+                    )
                 )
     problems += _fx_problems(scenario)
     return problems
@@ -312,7 +220,9 @@ def _corridor_problems(scenario: Scenario, markets: dict[str, MarketSpec]) -> li
             if code not in markets:
                 problems.append(field_problem(f"{path}.{role}", "unknown market", code))
             elif getattr(markets[code], population) == 0:
-                problems.append(field_problem(f"{path}.{role}", f"market {code} has no {population}"))
-    if problem := _mix_problem({str(i): c.share for i, c in enumerate(corridors)}):
+                problems.append(
+                    field_problem(f"{path}.{role}", f"market {code} has no {population}")
+                )
+    if problem := mix_problem({str(i): c.share for i, c in enumerate(corridors)}):
         problems.append(field_problem("demand.corridors", f"shares {problem}"))
     return problems

@@ -17,12 +17,15 @@ from paysim.model.ledger import Ledger
 from paysim.model.metrics import RunTotals
 from paysim.model.platform import Platform
 from paysim.model.routing import AttemptView, Router, RoutingContext, RoutingFeedback
-from paysim.model.spec import METHODS, Scenario
+from paysim.model.spec import Scenario
+from paysim.model.spec_types import METHODS
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
 
 
-def payment_columns(markets: tuple[str, ...], channels: tuple[str, ...], currencies: tuple[str, ...]) -> list[Column]:
+def payment_columns(
+    markets: tuple[str, ...], channels: tuple[str, ...], currencies: tuple[str, ...]
+) -> list[Column]:
     """The columns of ``payments.parquet``, one row per payment attempt."""
     return [
         Column("t_s", "float64"),
@@ -78,7 +81,9 @@ class World:
         self.checkout = CheckoutModel(scenario, self.markets, self.currencies, self.streams)
         self.channels = ChannelTable(scenario, self.markets, self.rates, self.streams, horizon_s)
         self.ledger = Ledger(self.currencies)
-        self.platform = Platform(scenario.platform, self.ledger, self.rates, self.reporting, horizon_s)
+        self.platform = Platform(
+            scenario.platform, self.ledger, self.rates, self.reporting, horizon_s
+        )
         self.settlement_days = np.array([c.settlement_days for c in scenario.channels])
         self.totals = RunTotals()
         self.recorder = ColumnarRecorder(
@@ -91,7 +96,12 @@ class World:
         self.clock = Clock(horizon_s)
         self.clock.every(scenario.engine.batch_s, self.step, first=True)
         payout_s = scenario.platform.payout.hour_utc * 3600.0
-        self.clock.every(SECONDS_PER_DAY, self.platform.payout_run, start_s=payout_s - SECONDS_PER_DAY, partial_last=False)
+        self.clock.every(
+            SECONDS_PER_DAY,
+            self.platform.payout_run,
+            start_s=payout_s - SECONDS_PER_DAY,
+            partial_last=False,
+        )
 
     def _routing_context(self) -> RoutingContext:
         fixed_reporting = self.rates.to_major(
@@ -140,7 +150,9 @@ class World:
     def _attempt(self, attempts: Batch) -> Batch:
         t_s, market = attempts["t_s"], attempts["buyer_market"]
         candidates = self.channels.eligible[market, attempts["method"]]
-        amount_reporting = self.rates.to_major(attempts["amount_minor"], attempts["currency"], self.reporting)
+        amount_reporting = self.rates.to_major(
+            attempts["amount_minor"], attempts["currency"], self.reporting
+        )
         view = AttemptView(
             t_s=t_s,
             buyer_market=market,
@@ -153,7 +165,10 @@ class World:
         channel = np.asarray(self.router.choose(view), dtype=np.intp)
         rows = np.arange(attempts.n)
         if channel.shape != (attempts.n,) or not candidates[rows, channel].all():
-            raise PaysimError(f"routing strategy '{getattr(self.router, 'name', self.router)}' chose a channel that cannot take the payment")
+            raise PaysimError(
+                f"routing strategy '{getattr(self.router, 'name', self.router)}' "
+                "chose a channel that cannot take the payment"
+            )
         down, p_true = self.channels.truth(t_s, market)
         best = np.where(candidates, p_true, -np.inf).max(axis=1)
         luck = self.checkout.attempt_luck(attempts)
@@ -170,7 +185,9 @@ class World:
         if paid.size:
             self._capture(attempts, paid, channel[paid], result.fee_minor[paid], t_result[paid])
         failed = np.flatnonzero(~succeeded)
-        retries = self.checkout.retries(attempts.take(failed), luck[failed], channel[failed], t_result[failed])
+        retries = self.checkout.retries(
+            attempts.take(failed), luck[failed], channel[failed], t_result[failed]
+        )
         self.totals.abandoned_after_failure += failed.size - retries.n
         self.feedback.append(
             RoutingFeedback(
@@ -181,7 +198,12 @@ class World:
         return retries
 
     def _capture(
-        self, attempts: Batch, paid: np.ndarray, channel: np.ndarray, fee_minor: np.ndarray, t_s: np.ndarray
+        self,
+        attempts: Batch,
+        paid: np.ndarray,
+        channel: np.ndarray,
+        fee_minor: np.ndarray,
+        t_s: np.ndarray,
     ) -> None:
         luck = self.checkout.order_luck(attempts["checkout_id"][paid])
         captured = self.platform.capture(

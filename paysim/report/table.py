@@ -10,8 +10,23 @@ _COUNTS = {
     "checkouts", "payments_attempted", "payments_succeeded", "payments_failed",
     "checkouts_abandoned", "fraud_attempts", "review_backlog_max", "ledger_imbalance",
 }  # fmt: skip
-_SHARES = {"auth_rate", "conversion_rate", "fraud_caught_rate", "false_decline_rate", "chargeback_ratio"}
-_MONEY = {"gmv", "fees_total", "fx_pnl", "fx_var95", "fx_cvar95", "fraud_loss", "escrow_peak", "net_margin"}
+_SHARES = {
+    "auth_rate",
+    "conversion_rate",
+    "fraud_caught_rate",
+    "false_decline_rate",
+    "chargeback_ratio",
+}
+_MONEY = {
+    "gmv",
+    "fees_total",
+    "fx_pnl",
+    "fx_var95",
+    "fx_cvar95",
+    "fraud_loss",
+    "escrow_peak",
+    "net_margin",
+}
 
 
 def format_kpi(name: str, value: float, currency: str) -> str:

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from paysim.errors import ScenarioError, field_problem
+from paysim.model.distributions import DIST_FAMILIES
 from paysim.model.spec import Scenario
 from paysim.scenario.strategies import strategy_problems
 
@@ -115,7 +116,9 @@ def _item_index(items: list[Any], key: str, here: str) -> int:
         return int(key)
     parent = here.rsplit(".", 1)[0]
     known = [label for label in map(_item_label, items) if label is not None]
-    raise ScenarioError.at(here, f"no item '{key}' in {parent} (known: {', '.join(known) or 'none'})")
+    raise ScenarioError.at(
+        here, f"no item '{key}' in {parent} (known: {', '.join(known) or 'none'})"
+    )
 
 
 def _item_label(item: Any) -> str | None:
@@ -163,7 +166,9 @@ def display_path(loc: tuple[Any, ...], raw: Any) -> str:
             node = node[element]
         elif isinstance(node, dict) and node.get("dist") == element:
             continue  # the tag pydantic adds for a distribution family
-        elif isinstance(element, str) and element.startswith(("function-", "list[", "dict[", "str")):
+        elif isinstance(element, str) and element.startswith(
+            ("function-", "list[", "dict[", "str")
+        ):
             continue  # union branches pydantic names in its locations
         else:
             parts.append(str(element))
@@ -194,7 +199,12 @@ def _reason(error: Mapping[str, Any]) -> str:
     if kind in _REASONS:
         return _REASONS[kind]
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        sign = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }[kind]
         bound = next(iter(ctx.values()))
         return f"must be {sign} {bound}"
     if kind == "literal_error":
@@ -202,7 +212,7 @@ def _reason(error: Mapping[str, Any]) -> str:
     if kind == "union_tag_invalid":
         return f"unknown dist; expected one of {ctx.get('expected_tags', '')}".replace("'", "")
     if kind == "union_tag_not_found":
-        return "a distribution needs a 'dist' key (constant, exponential, lognormal, gamma, uniform, empirical)"
+        return f"a distribution needs a 'dist' key ({', '.join(DIST_FAMILIES)})"
     if kind == "too_short":
         return f"must have at least {ctx.get('min_length')} item(s)"
     if kind == "too_long":
@@ -218,7 +228,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return scenario_from_dict(read_yaml(path), overrides)
 
 
-def scenario_from_dict(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> Scenario:
+def scenario_from_dict(
+    raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> Scenario:
     """Validate a scenario given as plain data (the Python-API twin of ``load_scenario``)."""
     scenario = validate_model(Scenario, apply_overrides(raw, overrides or {}))
     problems = strategy_problems(scenario)

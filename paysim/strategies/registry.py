@@ -37,7 +37,8 @@ class Registry:
     def describe(self) -> dict[str, str]:
         """Name to the first line of the class docstring."""
         return {
-            name: (inspect.getdoc(cls) or "").splitlines()[0] for name, cls in sorted(self._classes.items())
+            name: (inspect.getdoc(cls) or "").splitlines()[0]
+            for name, cls in sorted(self._classes.items())
         }
 
     def get(self, name: str, path: str) -> type:
@@ -46,7 +47,9 @@ class Registry:
             return self._classes[name]
         except KeyError:
             raise ScenarioError.at(
-                f"{path}.name", f"unknown {self.family} strategy; expected one of {', '.join(self.names())}", name
+                f"{path}.name",
+                f"unknown {self.family} strategy; expected one of {', '.join(self.names())}",
+                name,
             ) from None
 
     def create(self, name: str, params: dict[str, Any], path: str) -> Any:
@@ -54,7 +57,9 @@ class Registry:
         cls = self.get(name, path)
         signature = inspect.signature(cls)
         accepted = {
-            p.name for p in signature.parameters.values() if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            p.name
+            for p in signature.parameters.values()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
         }
         unknown = sorted(set(params) - accepted)
         if unknown:
