@@ -53,3 +53,13 @@ class ChannelSpec(Spec):
     outages: OutageSpec | None = None
     capacity_tps: float | None = Field(default=None, gt=0)
     settlement_days: float = Field(default=2.0, ge=0)
+
+
+class UpstreamSpec(Spec):
+    """Infrastructure several channels share, such as a card network or a bank switch.
+
+    Its outages take down every channel that names it as its upstream.
+    """
+
+    id: Identifier
+    outages: OutageSpec

@@ -15,7 +15,7 @@ import numpy as np
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Account, Ledger
-from paysim.model.spec import PlatformSpec
+from paysim.model.platform_spec import PlatformSpec
 
 SLOT_S = 3600.0
 

@@ -14,9 +14,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.channel_spec import ChannelSpec
+from paysim.model.channel_spec import ChannelSpec, UpstreamSpec
+from paysim.model.checkout_spec import CheckoutSpec
 from paysim.model.demand_spec import DemandSpec
-from paysim.model.distributions import Distribution, Lognormal
+from paysim.model.distributions import Distribution
+from paysim.model.platform_spec import PlatformSpec
 from paysim.model.spec_types import (
     Currency,
     MarketCode,
@@ -42,56 +44,12 @@ class MarketSpec(Spec):
     )
 
 
-class RetrySpec(Spec):
-    """What a buyer does after a declined or failed payment."""
-
-    probability: Probability = 0.5
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    delay_s: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", p50=20.0, p99=180.0)
-    )
-    switch_method: Probability = 0.3
-
-
-class CheckoutSpec(Spec):
-    """The checkout funnel: abandonment before the payment is sent, and retries."""
-
-    abandonment: dict[Literal["choose_method", "enter_details", "confirm"], Probability] = Field(
-        default_factory=dict
-    )
-    time_to_confirm_s: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", p50=45.0, p99=400.0)
-    )
-    retry: RetrySpec = Field(default_factory=RetrySpec)
-
-
 class FxSpec(Spec):
     """Exchange rates; for now fixed at one ECB fixing date."""
 
     model: Literal["fixed"] = "fixed"
     as_of: Annotated[dt.date | None, Field(strict=False)] = None
     assumed_per_usd: dict[Currency, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
-
-
-class PayoutSpec(Spec):
-    """Daily batched payouts to sellers, in the seller's currency."""
-
-    hour_utc: int = Field(default=2, ge=0, le=23)
-    fee_percent: float = Field(default=0.0, ge=0, le=100)
-
-
-class PlatformSpec(Spec):
-    """The marketplace's own terms: take rate, escrow release, payouts."""
-
-    take_rate_percent: float = Field(default=5.0, ge=0, le=100)
-    delivery_days: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", p50=7.0, p99=21.0)
-    )
-    confirm_after_delivery_days: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", p50=1.0, p99=10.0)
-    )
-    auto_release_days: float = Field(default=7.0, ge=0)
-    payout: PayoutSpec = Field(default_factory=PayoutSpec)
 
 
 class StrategySpec(Spec):
@@ -126,6 +84,7 @@ class Scenario(Spec):
     demand: DemandSpec
     checkout: CheckoutSpec = Field(default_factory=CheckoutSpec)
     channels: list[ChannelSpec] = Field(min_length=1)
+    upstreams: list[UpstreamSpec] = Field(default_factory=list)
     fx: FxSpec = Field(default_factory=FxSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
     strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
