@@ -16,6 +16,8 @@ class FeeSpec(Spec):
     percent: float = Field(default=0.0, ge=0, le=100)
     fixed: float = Field(default=0.0, ge=0)
     cross_border_percent: float = Field(default=0.0, ge=0, le=100)
+    fx_markup_percent: float = Field(default=0.0, ge=0, le=100)
+    dispute_fixed: float = Field(default=0.0, ge=0)
 
 
 class SuccessSpec(Spec):
@@ -53,6 +55,8 @@ class ChannelSpec(Spec):
     outages: OutageSpec | None = None
     capacity_tps: float | None = Field(default=None, gt=0)
     settlement_days: float = Field(default=2.0, ge=0)
+    reserve_percent: float = Field(default=0.0, ge=0, le=100)
+    reserve_days: float = Field(default=0.0, ge=0)
 
 
 class UpstreamSpec(Spec):

@@ -110,6 +110,15 @@ class ChannelTable:
         self.fee_fixed_minor = np.array(
             [round(c.fee.fixed * 10 ** int(rates.exponent[rates.index[c.currency]])) for c in specs]
         )
+        self.dispute_fee_minor = np.array(
+            [
+                round(c.fee.dispute_fixed * 10 ** int(rates.exponent[rates.index[c.currency]]))
+                for c in specs
+            ]
+        )
+        self.settlement_days = np.array([c.settlement_days for c in specs])
+        self.reserve_percent = np.array([c.reserve_percent for c in specs])
+        self.reserve_days = np.array([c.reserve_days for c in specs])
         self.rates = rates
         self.outages = [
             OutageTimeline(c.outages, horizon_s, streams.generator(f"outages.{c.id}"))

@@ -84,7 +84,6 @@ class World:
         self.platform = Platform(
             scenario.platform, self.ledger, self.rates, self.reporting, horizon_s
         )
-        self.settlement_days = np.array([c.settlement_days for c in scenario.channels])
         self.totals = RunTotals()
         self.recorder = ColumnarRecorder(
             payment_columns(self.markets, self.channels.ids, self.currencies), path=log_path
@@ -211,7 +210,7 @@ class World:
             currency=attempts["currency"][paid],
             seller_currency=attempts["seller_currency"][paid],
             settlement_currency=self.channels.currency[channel],
-            settlement_days=self.settlement_days[channel],
+            settlement_days=self.channels.settlement_days[channel],
             amount_minor=attempts["amount_minor"][paid],
             fee_minor=fee_minor,
             u_delivery=luck[:, 0],
