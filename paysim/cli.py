@@ -61,10 +61,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output directory (default: runs/<scenario name>)")
     run.set_defaults(handler=_run)
 
-    validate = sub.add_parser("validate", help="check a scenario file")
+    validate = sub.add_parser("validate", help="check a scenario or experiment file")
     validate.add_argument("file")
     validate.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE")
     validate.set_defaults(handler=_validate)
+
+    experiment = sub.add_parser("experiment", help="Monte Carlo comparison of arms")
+    experiment.add_argument("file", help="experiment file (YAML)")
+    experiment.add_argument("--out", help="output directory (default: runs/<experiment name>)")
+    experiment.add_argument(
+        "--workers", type=_positive_int, help="local worker processes (default: all cores)"
+    )
+    experiment.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, tcp://host:8786")
+    experiment.add_argument(
+        "--replications", type=_positive_int, help="fixed replications, replacing the file's"
+    )
+    experiment.set_defaults(handler=_experiment)
+
+    report = sub.add_parser("report", help="rebuild a finished experiment's report")
+    report.add_argument("dir", help="the experiment's output directory")
+    report.set_defaults(handler=_report)
 
     bench = sub.add_parser("bench", help="flagship throughput against bare SimPy, and the ratio")
     bench.add_argument("--quick", action="store_true", help="one short repeat (seconds)")
@@ -75,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("what", choices=["strategies", "scenarios", "kpis"])
     listing.set_defaults(handler=_list)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _overrides(sets: list[str]) -> dict[str, Any]:
@@ -102,10 +128,53 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from paysim.scenario.loader import load_scenario
+    from paysim.experiment.load import is_experiment, load_experiment
+    from paysim.scenario.loader import load_scenario, read_yaml
 
-    load_scenario(args.file, _overrides(args.sets))
+    if is_experiment(read_yaml(args.file)):
+        if args.sets:
+            raise ScenarioError.at("--set", "applies to scenario files; use an arm's set")
+        load_experiment(args.file)
+    else:
+        load_scenario(args.file, _overrides(args.sets))
     print("ok")
+    return EXIT_OK
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    from paysim.experiment.load import load_experiment
+    from paysim.experiment.study import run_experiment
+    from paysim.report.experiment import experiment_currency, write_report
+    from paysim.report.summary_text import summary_text
+
+    experiment = load_experiment(args.file, args.replications)
+    out = Path(args.out) if args.out else Path("runs") / experiment.name
+    try:
+        result = run_experiment(
+            experiment, workers=args.workers, dask=args.dask, out=out, progress=None
+        )
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished runs are kept in {out}/runs; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    currency = experiment_currency(experiment)
+    report = write_report(out, result.summary, result.results, currency)
+    print(summary_text(result.summary, currency))
+    print(f"wrote {out}/results.parquet, summary.json, report.md, {report.name}, figures/")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from paysim.report.experiment import rebuild_report
+
+    folder = Path(args.dir)
+    for name in ("experiment.json", "results.parquet"):
+        if not (folder / name).is_file():
+            raise ScenarioError.at(str(folder), f"not a finished experiment folder (no {name})")
+    print(f"wrote {rebuild_report(folder)}")
     return EXIT_OK
 
 

@@ -1,0 +1,187 @@
+"""Where tasks run: in this process, in local worker processes, or on a Dask cluster.
+
+Every backend runs the same top-level function on the same task and yields results as they
+finish, in whatever order; the study puts them back in task order. Since a task carries its
+own seed, the numbers do not depend on the backend, the number of workers or the scheduling.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from paysim.errors import PaysimError
+from paysim.experiment.design import Task, simulation_code_hash
+from paysim.experiment.single import simulate
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one task and return its KPIs (top level, so spawned processes and Dask can call it)."""
+    started = time.perf_counter()
+    result = simulate(task.scenario, seed=task.seed_sequence, days=task.days)
+    return {
+        "kpis": result.kpis,
+        "days": result.days,
+        "elapsed_s": time.perf_counter() - started,
+        "code": simulation_code_hash(),
+    }
+
+
+class Backend(Protocol):
+    """Runs tasks and yields ``(task, outcome)`` pairs as they finish."""
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+        """Run the tasks; results come in completion order."""
+
+    def close(self) -> None:
+        """Release workers once every task has finished."""
+
+    def abort(self) -> None:
+        """Stop now: cancel pending tasks and stop running ones (their results are lost)."""
+
+
+class SerialBackend:
+    """Tasks one after the other in this process."""
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:  # noqa: D102
+        for task in tasks:
+            yield task, run_task(task)
+
+    def close(self) -> None:  # noqa: D102
+        pass
+
+    def abort(self) -> None:  # noqa: D102
+        pass
+
+
+class ProcessBackend:
+    """A pool of ``workers`` spawned processes, kept for the whole study.
+
+    Processes are spawned rather than forked: nothing of the parent's state (threads, open
+    files, a Dask client) leaks into workers, and it behaves the same on every platform. At
+    most ``2 × workers`` tasks are in flight, so an interrupted study has few half-done tasks.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_interrupts,
+            )
+        return self._pool
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:  # noqa: D102
+        pool = self._executor()
+        queue = list(reversed(tasks))
+        running: dict[Future[dict[str, Any]], Task] = {}
+        while queue or running:
+            while queue and len(running) < 2 * self.workers:
+                task = queue.pop()
+                running[pool.submit(run_task, task)] = task
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: running[f].fingerprint):
+                yield running.pop(future), future.result()
+
+    def close(self) -> None:  # noqa: D102
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def abort(self) -> None:  # noqa: D102
+        if self._pool is None:
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:  # the pool has no public way to stop a running task
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        self._pool = None
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and keeps what has finished."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class DaskBackend:
+    """Tasks submitted to a Dask ``distributed`` scheduler.
+
+    Workers need paysim installed in the same version: each result carries a digest of the
+    simulation code, and a mismatch stops the study instead of mixing two models.
+    """
+
+    def __init__(self, address: Any) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise PaysimError("--dask needs the 'distributed' package") from exc
+        if isinstance(address, Client):
+            self._client, self._owned = address, False
+        else:
+            try:
+                self._client = Client(address, set_as_default=False, timeout="20s")
+            except OSError as exc:
+                raise PaysimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            self._owned = True
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:  # noqa: D102
+        from distributed import as_completed
+
+        by_key = {f"paysim-task-{task.fingerprint}": task for task in tasks}
+        futures = [
+            self._client.submit(run_task, task, key=key, pure=False, retries=2)
+            for key, task in by_key.items()
+        ]
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                yield by_key[future.key], outcome
+                future.release()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:  # noqa: D102
+        if self._owned:
+            self._client.close()
+
+    def abort(self) -> None:  # noqa: D102
+        self.close()
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def make_backend(workers: int | None, dask: Any = None) -> Backend:
+    """The backend for ``workers`` local processes (1: this process) or a Dask address."""
+    if dask is not None:
+        return DaskBackend(dask)
+    n = default_workers() if workers is None else workers
+    if n < 1:
+        raise ValueError(f"workers ({n}) must be >= 1")
+    return SerialBackend() if n == 1 else ProcessBackend(n)
+
+
+def check_code(outcome: dict[str, Any]) -> None:
+    """Stop if a worker ran other simulation code than this process has."""
+    if outcome.get("code") != simulation_code_hash():
+        raise PaysimError(
+            "a worker runs different paysim simulation code "
+            f"({outcome.get('code')} here {simulation_code_hash()}): install the same version"
+        )

@@ -1,0 +1,285 @@
+"""The experiment file schema: arms, replications, metrics, sweeps and CI gates.
+
+Like the scenario schema, every model is strict and frozen with unknown keys forbidden, so a
+typo is an error naming its field. Checks that span fields (the baseline is an arm, metric
+names exist) are in ``cross_problems``; checks against the scenario itself (every override
+path applies and validates) are made when the experiment is loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from paysim.analysis.kpis import KPI_NAMES
+from paysim.errors import field_problem
+from paysim.model.spec_types import Spec
+
+#: Whether a higher value of a KPI is better (True), worse (False), or neither (None).
+KPI_GOALS: dict[str, bool | None] = {
+    "checkouts": None,
+    "payments_attempted": None,
+    "payments_succeeded": True,
+    "payments_failed": False,
+    "checkouts_abandoned": False,
+    "gmv": True,
+    "auth_rate": True,
+    "conversion_rate": True,
+    "fees_total": False,
+    "fees_bps": False,
+    "latency_p50_ms": False,
+    "latency_p99_ms": False,
+    "fx_pnl": True,
+    "fx_cost_bps": False,
+    "fx_var95": False,
+    "fx_cvar95": False,
+    "fraud_attempts": None,
+    "fraud_loss": False,
+    "fraud_loss_bps": False,
+    "fraud_caught_rate": True,
+    "false_decline_rate": False,
+    "chargeback_ratio": False,
+    "review_mean_wait_h": False,
+    "review_backlog_max": False,
+    "payout_mean_days": False,
+    "escrow_peak": None,
+    "net_margin": True,
+    "routing_regret": False,
+    "ledger_imbalance": False,
+}
+
+#: KPIs whose replication values are skewed (tail risks, rare losses): bootstrap intervals.
+SKEWED_KPIS = frozenset(
+    {
+        "fx_var95",
+        "fx_cvar95",
+        "fraud_loss",
+        "fraud_loss_bps",
+        "chargeback_ratio",
+        "review_mean_wait_h",
+        "review_backlog_max",
+        "routing_regret",
+    }
+)
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^/\\\s][^/\\]*$")]
+Count = Annotated[int, Field(ge=1)]
+
+
+class MetricSpec(Spec):
+    """A KPI to compare, with its goal when the default is not the right one."""
+
+    name: str
+    goal: Literal["maximize", "minimize"] | None = None
+    interval: Literal["t", "bootstrap"] | None = None
+
+    @property
+    def maximize(self) -> bool:
+        """Whether a higher value is better (KPIs with no natural goal rank higher first)."""
+        if self.goal is not None:
+            return self.goal == "maximize"
+        return KPI_GOALS.get(self.name) is not False
+
+    @property
+    def method(self) -> str:
+        """The interval method: ``bootstrap`` for skewed KPIs unless the file says otherwise."""
+        if self.interval is not None:
+            return self.interval
+        return "bootstrap" if self.name in SKEWED_KPIS else "t"
+
+
+class ArmSpec(Spec):
+    """One variant: scenario overrides by dotted path, exactly like ``--set``."""
+
+    name: Name
+    description: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
+
+
+class TargetSpec(Spec):
+    """The precision to reach: the 95% CI half-width of a metric."""
+
+    metric: str
+    half_width: float = Field(gt=0)
+    on: Literal["difference", "mean"] = "difference"
+
+
+class SequentialSpec(Spec):
+    """Replications added in deterministic batches until the target precision or ``max``."""
+
+    target: TargetSpec
+    max: int = Field(ge=2)
+    initial: int = Field(default=5, ge=2)
+    batch: Count = 5
+
+    @model_validator(mode="after")
+    def _initial_within_max(self) -> SequentialSpec:
+        if self.initial > self.max:
+            raise ValueError(f"initial ({self.initial}) must be <= max ({self.max})")
+        return self
+
+
+class RangeSpec(Spec):
+    """A Latin hypercube dimension: ``[low, high]`` or a mapping with options."""
+
+    low: float
+    high: float
+    integer: bool = False
+    log: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return {"low": value[0], "high": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeSpec:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be < high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"log scale needs low > 0, got {self.low}")
+        return self
+
+
+class LatinHypercubeSpec(Spec):
+    """``n`` points spread over the box of ``params`` (scipy.stats.qmc, seeded)."""
+
+    n: Count
+    seed: int | None = Field(default=None, ge=0)
+    params: dict[str, RangeSpec] = Field(min_length=1)
+
+
+class SweepSpec(Spec):
+    """Design points: a full grid of listed values, or a Latin hypercube over ranges."""
+
+    grid: dict[str, Annotated[list[Any], Field(min_length=1)]] | None = Field(
+        default=None, min_length=1
+    )
+    latin_hypercube: LatinHypercubeSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SweepSpec:
+        if (self.grid is None) == (self.latin_hypercube is None):
+            raise ValueError("give exactly one of grid or latin_hypercube")
+        return self
+
+    @property
+    def paths(self) -> list[str]:
+        """The swept scenario paths, in file order."""
+        if self.grid is not None:
+            return list(self.grid)
+        assert self.latin_hypercube is not None
+        return list(self.latin_hypercube.params)
+
+
+class AssertSpec(Spec):
+    """A CI gate for ``paysim check``: a metric of an arm, alone or against another arm."""
+
+    metric: str
+    arm: str
+    vs: str | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> AssertSpec:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+
+class ExperimentSpec(Spec):
+    """The root of an experiment file."""
+
+    name: Name
+    description: str = ""
+    scenario: str = Field(min_length=1)
+    seed: int = Field(default=0, ge=0)
+    replications: Count | SequentialSpec = 10
+    common_random_numbers: bool = True
+    baseline: str
+    arms: list[ArmSpec] = Field(min_length=1)
+    metrics: list[str | MetricSpec] = Field(min_length=1)
+    days: float | None = Field(default=None, gt=0, le=3660)
+    sweep: SweepSpec | None = None
+    assertions: list[AssertSpec] = Field(default_factory=list, alias="assert")
+
+    @property
+    def metric_specs(self) -> list[MetricSpec]:
+        """The metrics, each as a ``MetricSpec`` (the first is the primary metric)."""
+        return [m if isinstance(m, MetricSpec) else MetricSpec(name=m) for m in self.metrics]
+
+    @property
+    def arm_names(self) -> list[str]:
+        """Arm names in file order."""
+        return [arm.name for arm in self.arms]
+
+    @property
+    def sequential(self) -> SequentialSpec | None:
+        """The sequential-mode settings, or None for a fixed number of replications."""
+        return self.replications if isinstance(self.replications, SequentialSpec) else None
+
+
+def cross_problems(spec: ExperimentSpec) -> list[str]:
+    """Problems that span fields: names that must refer to arms or KPIs."""
+    problems: list[str] = []
+    arms = spec.arm_names
+    seen: set[str] = set()
+    for name in arms:
+        if name in seen:
+            problems.append(field_problem(f"arms.{name}", "duplicate arm name"))
+        seen.add(name)
+    if spec.baseline not in arms:
+        problems.append(_not_an_arm("baseline", spec.baseline, arms))
+    metric_names = [m.name for m in spec.metric_specs]
+    for i, name in enumerate(metric_names):
+        if name not in KPI_NAMES:
+            problems.append(_unknown_kpi(f"metrics.{i}", name))
+        elif name in metric_names[:i]:
+            problems.append(field_problem(f"metrics.{i}", "listed twice", name))
+    if (sequential := spec.sequential) is not None:
+        target = sequential.target
+        if target.metric not in metric_names:
+            problems.append(
+                field_problem(
+                    "replications.target.metric",
+                    "must be one of the experiment's metrics",
+                    target.metric,
+                )
+            )
+        if target.on == "difference" and len(arms) < 2:
+            problems.append(
+                field_problem("replications.target.on", "'difference' needs at least two arms")
+            )
+    for i, gate in enumerate(spec.assertions):
+        if gate.metric not in KPI_NAMES:
+            problems.append(_unknown_kpi(f"assert.{i}.metric", gate.metric))
+        if gate.arm not in arms:
+            problems.append(_not_an_arm(f"assert.{i}.arm", gate.arm, arms))
+        if gate.vs is not None and gate.vs not in arms:
+            problems.append(_not_an_arm(f"assert.{i}.vs", gate.vs, arms))
+    if spec.sweep is not None:
+        for path in spec.sweep.paths:
+            for arm in spec.arms:
+                if path in arm.overrides:
+                    problems.append(
+                        field_problem(
+                            f"sweep.{path}", f"also set by arm '{arm.name}'; sweep or set it"
+                        )
+                    )
+    return problems
+
+
+def _not_an_arm(path: str, name: str, arms: list[str]) -> str:
+    return field_problem(path, f"not an arm (arms: {', '.join(arms)})", name)
+
+
+def _unknown_kpi(path: str, name: str) -> str:
+    close = difflib.get_close_matches(name, KPI_NAMES, n=1)
+    hint = f"; did you mean {close[0]}?" if close else "; see `paysim list kpis`"
+    return field_problem(path, f"unknown KPI{hint}", name)

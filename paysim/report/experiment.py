@@ -1,0 +1,321 @@
+"""The report of a finished experiment: ``report.md`` and ``report.html`` with ``figures/``.
+
+The report is built from the study folder alone (``experiment.json`` and ``results.parquet``):
+the summary is recomputed from the results, so ``paysim report DIR`` always agrees with the
+data. One list of blocks (headings, paragraphs, tables, images) is rendered twice, once as
+Markdown and once as a self-contained HTML page.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paysim.experiment.store import write_atomic
+from paysim.report.figures import write_figures
+from paysim.report.summary_text import format_difference
+from paysim.report.table import format_kpi
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report: ``kind`` is heading, text, table or image."""
+
+    kind: str
+    content: Any
+
+
+def _fmt(metric: str, value: float | None, currency: str) -> str:
+    return "n/a" if value is None else format_kpi(metric, value, currency).strip()
+
+
+_fmt_diff = format_difference
+
+
+def _ci(metric: str, record: Mapping[str, Any], currency: str, diff: bool = False) -> str:
+    fmt = _fmt_diff if diff else _fmt
+    if record["ci95_low"] is None:
+        return "n/a (one replication)"
+    low, high = (
+        fmt(metric, record["ci95_low"], currency),
+        fmt(metric, record["ci95_high"], currency),
+    )
+    return f"{low} to {high}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:+.2f} %"
+
+
+def report_blocks(
+    summary: Mapping[str, Any], figures: Sequence[tuple[str, str]], currency: str = "USD"
+) -> list[Block]:
+    """The report's content, in order."""
+    metrics = list(summary["metrics"])
+    arms = list(summary["arms"])
+    baseline = summary["baseline"]
+    blocks = [Block("heading", (1, f"Experiment {summary['experiment']}"))]
+    if summary.get("description"):
+        blocks.append(Block("text", summary["description"]))
+    days = (
+        f"{summary['days']:g} simulated day(s)" if summary.get("days") else "the scenario horizon"
+    )
+    blocks.append(
+        Block(
+            "text",
+            (
+                f"Scenario `{summary['scenario']}`, {len(arms)} arms x {summary['replications']} "
+                f"replications of {days}, seed {summary['seed']}, common random numbers "
+                f"{'on' if summary['common_random_numbers'] else 'off'}. Baseline: `{baseline}`. "
+                f"Money in {currency}."
+            ),
+        )
+    )
+    blocks += _verdict(summary, currency)
+    blocks.append(Block("heading", (2, "Arms: mean and 95% confidence interval")))
+    header = ["metric", *arms]
+    rows = [
+        [f"{m} ({summary['metrics'][m]['goal']})"]
+        + [
+            f"{_fmt(m, summary['arms'][a][m]['mean'], currency)} "
+            f"({_ci(m, summary['arms'][a][m], currency)})"
+            for a in arms
+        ]
+        for m in metrics
+    ]
+    blocks.append(Block("table", (header, rows)))
+    if summary["differences"]:
+        blocks += _differences(summary, currency)
+    blocks += _ranking(summary)
+    if summary["differences"]:
+        blocks += _crn(summary)
+    if "sequential" in summary:
+        blocks += _sequential(summary["sequential"])
+    if "sweep" in summary:
+        blocks += _sweep(summary, currency)
+    blocks.append(Block("heading", (2, "Figures")))
+    blocks += [Block("image", figure) for figure in figures]
+    blocks.append(Block("heading", (2, "Method")))
+    blocks.append(Block("text", _METHOD))
+    return blocks
+
+
+_METHOD = (
+    "Each replication is one independent simulated world; its seed depends only on the "
+    "experiment seed and the replication number, so results do not depend on how many workers "
+    "ran them. Means carry Student-t 95% intervals (BCa bootstrap for skewed KPIs: VaR, "
+    "losses, backlogs). Differences are paired by replication: paired t-test p-values, "
+    "Holm-adjusted across arms for each metric. P(best) is the posterior probability that an "
+    "arm has the best mean, from a Bayesian bootstrap over whole replications (which keeps the "
+    "pairing between arms). The CRN ratio estimates how many times more replications "
+    "independent random streams would need for the same precision: "
+    "(Var(arm) + Var(baseline)) / Var(arm - baseline)."
+)
+
+
+def _sequential(seq: Mapping[str, Any]) -> list[Block]:
+    target = seq["target"]
+    state = "reached" if seq["reached"] else "not reached at the maximum"
+    text = (
+        f"Target: 95% CI half-width of the {target['on']} of `{target['metric']}` at most "
+        f"{target['half_width']:g}; {state} after {seq['replications']} replications "
+        f"(maximum {seq['max']}); achieved half-width {seq['half_width']:.4g}."
+    )
+    return [Block("heading", (2, "Sequential stopping")), Block("text", text)]
+
+
+def _verdict(summary: Mapping[str, Any], currency: str) -> list[Block]:
+    win = summary["winner"]
+    metric = win["metric"]
+    lines = [
+        f"**{win['arm']}** is best on `{metric}` ({win['goal']}): "
+        f"{_fmt(metric, win['mean'], currency)} (95% CI {_ci(metric, win, currency)}), "
+        f"P(best) = {win['prob_best']:.3f}"
+        + ("." if win["decisive"] else " — not decisive (P(best) < 0.95): run more replications.")
+    ]
+    vs = win["vs_baseline"]
+    if vs is not None:
+        lines.append(
+            f"Against `{summary['baseline']}`: {_fmt_diff(metric, vs['mean'], currency)} "
+            f"({_pct(vs['relative'])}), 95% CI {_ci(metric, vs, currency, diff=True)}, "
+            f"p = {_p(vs['p_holm'])} (Holm)."
+        )
+    else:
+        lines.append(f"The baseline `{summary['baseline']}` is itself the best arm.")
+    return [Block("heading", (2, "Verdict")), Block("text", " ".join(lines))]
+
+
+def _differences(summary: Mapping[str, Any], currency: str) -> list[Block]:
+    header = ["arm", "metric", "difference", "95% CI", "relative", "p", "p (Holm)"]
+    rows = [
+        [
+            arm,
+            metric,
+            _fmt_diff(metric, rec["mean"], currency),
+            _ci(metric, rec, currency, True),
+            _pct(rec["relative"]),
+            _p(rec["p_value"]),
+            _p(rec["p_holm"]) + (" *" if rec["significant"] else ""),
+        ]
+        for arm, records in summary["differences"].items()
+        for metric, rec in records.items()
+    ]
+    return [
+        Block("heading", (2, f"Paired differences to {summary['baseline']}")),
+        Block("table", (header, rows)),
+        Block("text", "* significant at 5% after Holm's correction."),
+    ]
+
+
+def _ranking(summary: Mapping[str, Any]) -> list[Block]:
+    header = ["metric", *[f"#{i + 1}" for i in range(len(summary["arms"]))]]
+    rows = [
+        [metric] + [f"{row['arm']} (P(best) {row['prob_best']:.2f})" for row in ranking]
+        for metric, ranking in summary["ranking"].items()
+    ]
+    return [Block("heading", (2, "Ranking")), Block("table", (header, rows))]
+
+
+def _crn(summary: Mapping[str, Any]) -> list[Block]:
+    ratios = summary["crn_variance_ratio"]
+    metrics = list(summary["metrics"])
+    header = ["arm", *metrics]
+    rows = [
+        [arm] + ["n/a" if r[m] is None else f"{r[m]:,.1f}x" for m in metrics]
+        for arm, r in ratios.items()
+    ]
+    state = "with" if summary["common_random_numbers"] else "without (expect about 1x)"
+    return [
+        Block("heading", (2, "Common random numbers")),
+        Block("text", f"Variance ratio Var(independent) / Var(paired), {state} common numbers:"),
+        Block("table", (header, rows)),
+    ]
+
+
+def _sweep(summary: Mapping[str, Any], currency: str) -> list[Block]:
+    sweep = summary["sweep"]
+    metric = summary["primary_metric"]
+    arms = list(summary["arms"])
+    header = [*sweep["params"], *arms]
+    rows = [
+        [str(point["params"][p]) for p in sweep["params"]]
+        + [_fmt(metric, point["arms"][a][metric]["mean"], currency) for a in arms]
+        for point in sweep["points"]
+    ]
+    title = f"Sweep ({sweep['kind'].replace('_', ' ')}): {metric} per design point"
+    return [Block("heading", (2, title)), Block("table", (header, rows))]
+
+
+def render_markdown(blocks: Sequence[Block]) -> str:
+    """The blocks as Markdown."""
+    out: list[str] = []
+    for block in blocks:
+        if block.kind == "heading":
+            level, text = block.content
+            out.append(f"{'#' * level} {text}")
+        elif block.kind == "text":
+            out.append(block.content)
+        elif block.kind == "table":
+            header, rows = block.content
+            out.append("| " + " | ".join(header) + " |")
+            out.append("|" + "---|" * len(header))
+            out.extend("| " + " | ".join(row) + " |" for row in rows)
+        elif block.kind == "image":
+            path, caption = block.content
+            out.append(f"![{caption}]({path})")
+        out.append("")
+    return "\n".join(out)
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
+    "color:#222}table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;"
+    "padding:.3em .6em;font-size:.9em;text-align:right}td:first-child,th:first-child"
+    "{text-align:left}th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}"
+    "figcaption{color:#555;font-size:.9em}code{background:#f3f3f3;padding:0 .2em}"
+)
+
+
+def _inline(text: str) -> str:
+    """Escape, then render the two inline marks the report uses: **bold** and `code`."""
+    parts = html.escape(text).split("`")
+    text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    parts = text.split("**")
+    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def render_html(blocks: Sequence[Block], title: str) -> str:
+    """The blocks as one self-contained HTML page (figures linked from ``figures/``)."""
+    out = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{_CSS}</style></head><body>"
+    ]
+    for block in blocks:
+        if block.kind == "heading":
+            level, text = block.content
+            out.append(f"<h{level}>{_inline(text)}</h{level}>")
+        elif block.kind == "text":
+            out.append(f"<p>{_inline(block.content)}</p>")
+        elif block.kind == "table":
+            header, rows = block.content
+            out.append("<table><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr>")
+            out.extend(
+                "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows
+            )
+            out.append("</table>")
+        elif block.kind == "image":
+            path, caption = block.content
+            out.append(
+                f"<figure><img src='{html.escape(path)}' alt='{html.escape(caption)}'>"
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def write_report(
+    out_dir: str | Path,
+    summary: Mapping[str, Any],
+    results: Any,
+    currency: str = "USD",
+) -> Path:
+    """Write ``report.md``, ``report.html`` and ``figures/`` into a study folder.
+
+    Returns:
+        The path of ``report.html``.
+
+    """
+    folder = Path(out_dir)
+    figures_dir = folder / "figures"
+    if figures_dir.exists():
+        shutil.rmtree(figures_dir)
+    figures = write_figures(summary, results, figures_dir)
+    blocks = report_blocks(summary, figures, currency)
+    write_atomic(folder / "report.md", render_markdown(blocks))
+    write_atomic(folder / "report.html", render_html(blocks, f"paysim: {summary['experiment']}"))
+    return folder / "report.html"
+
+
+def rebuild_report(out_dir: str | Path) -> Path:
+    """Recompute the summary from ``results.parquet`` and rewrite the report (``paysim report``)."""
+    from paysim.experiment.study import load_results
+    from paysim.experiment.summary import summarize
+
+    experiment, results = load_results(out_dir)
+    summary = summarize(results, experiment.spec, experiment.scenario_name, experiment.points)
+    return write_report(out_dir, summary, results, experiment_currency(experiment))
+
+
+def experiment_currency(experiment: Any) -> str:
+    """The scenario's reporting currency (USD when it is not recorded)."""
+    return str(experiment.scenario_raw.get("reporting_currency", "USD"))
