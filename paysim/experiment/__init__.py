@@ -1,9 +1,28 @@
-"""Running simulations: one replication, and Monte Carlo studies comparing arms."""
+"""Running simulations: one replication, and Monte Carlo studies comparing arms.
 
-from paysim.experiment.load import Experiment, load_experiment
+The study API is imported on first use, so a worker process that only runs replications does
+not pay for the statistics stack (scipy.stats) at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from paysim.experiment.single import RunResult, resolve_scenario, run_to_directory, simulate
-from paysim.experiment.spec import ExperimentSpec
-from paysim.experiment.study import ExperimentResult, run_experiment
+
+if TYPE_CHECKING:
+    from paysim.experiment.load import Experiment, load_experiment
+    from paysim.experiment.spec import ExperimentSpec
+    from paysim.experiment.study import ExperimentResult, run_experiment
+
+_LAZY = {
+    "Experiment": "paysim.experiment.load",
+    "load_experiment": "paysim.experiment.load",
+    "ExperimentSpec": "paysim.experiment.spec",
+    "ExperimentResult": "paysim.experiment.study",
+    "run_experiment": "paysim.experiment.study",
+}
 
 __all__ = [
     "Experiment",
@@ -16,3 +35,9 @@ __all__ = [
     "run_to_directory",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from paysim.experiment.spec import SweepSpec
 
@@ -105,6 +104,8 @@ def design_points(sweep: SweepSpec | None, seed: int) -> list[dict[str, Any]]:
             dict(zip(paths, values, strict=True))
             for values in itertools.product(*sweep.grid.values())
         ]
+    from scipy.stats import qmc  # only sweeps need it; workers start faster without
+
     lhs = sweep.latin_hypercube
     assert lhs is not None
     lhs_seed = seed if lhs.seed is None else lhs.seed

@@ -114,6 +114,10 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+#: Seconds to wait for a Dask scheduler before giving up.
+DASK_CONNECT_TIMEOUT_S = 20.0
+
+
 class DaskBackend:
     """Tasks submitted to a Dask ``distributed`` scheduler.
 
@@ -130,7 +134,7 @@ class DaskBackend:
             self._client, self._owned = address, False
         else:
             try:
-                self._client = Client(address, set_as_default=False, timeout="20s")
+                self._client = Client(address, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT_S)
             except OSError as exc:
                 raise PaysimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
             self._owned = True
@@ -144,7 +148,7 @@ class DaskBackend:
             for key, task in by_key.items()
         ]
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=self._client.loop):
                 outcome = future.result()
                 yield by_key[future.key], outcome
                 future.release()

@@ -11,7 +11,7 @@ import numpy as np
 
 from paysim.errors import ScenarioError
 from paysim.experiment.design import Task, design_points, digest, make_tasks
-from paysim.experiment.spec import ExperimentSpec, MetricSpec, cross_problems
+from paysim.experiment.spec import UNION_TAGS, ExperimentSpec, MetricSpec, cross_problems
 from paysim.model.spec import Scenario
 from paysim.model.world import World
 from paysim.scenario.loader import (
@@ -142,7 +142,7 @@ def experiment_from_dict(
     is built (without running), so an unknown path, a bad value or an unknown channel in a
     routing order is reported before any simulation starts.
     """
-    spec = validate_model(ExperimentSpec, raw)
+    spec = validate_spec(raw)
     problems = cross_problems(spec)
     if problems:
         raise ScenarioError(problems)
@@ -158,6 +158,20 @@ def experiment_from_dict(
     if replications is not None:
         experiment = experiment.with_replications(replications)
     return experiment
+
+
+def validate_spec(raw: Mapping[str, Any]) -> ExperimentSpec:
+    """Validate an experiment's fields (not yet against its scenario)."""
+    try:
+        return validate_model(ExperimentSpec, raw)
+    except ScenarioError as exc:
+        lines = []
+        for line in exc.problems:
+            for tag in UNION_TAGS:
+                if line.startswith((f"{tag}.", f"{tag}:")):
+                    line = "replications" + line[len(tag) :]
+            lines.append(line)
+        raise ScenarioError(lines) from None
 
 
 def check_against_scenario(experiment: Experiment) -> None:
@@ -221,7 +235,7 @@ def experiment_from_record(record: Mapping[str, Any]) -> Experiment:
     The scenario file is not read again: the report of a finished study needs only the
     experiment, the scenario's name and the design points.
     """
-    spec = validate_model(ExperimentSpec, record["experiment"])
+    spec = validate_spec(record["experiment"])
     return Experiment(
         spec,
         Path(record["scenario_path"]),

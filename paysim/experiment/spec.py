@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from paysim.analysis.kpis import KPI_NAMES
 from paysim.errors import field_problem
@@ -66,6 +66,19 @@ SKEWED_KPIS = frozenset(
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^/\\\s][^/\\]*$")]
 Count = Annotated[int, Field(ge=1)]
+
+
+def _replications_kind(value: Any) -> str:
+    return "sequential" if isinstance(value, dict | SequentialSpec) else "count"
+
+
+#: A number of replications, or a precision target with a maximum (one error per mistake).
+Replications = Annotated[
+    Annotated[Count, Tag("count")] | Annotated["SequentialSpec", Tag("sequential")],
+    Discriminator(_replications_kind),
+]
+#: Tags that pydantic puts in error locations and the file does not have.
+UNION_TAGS = ("replications.count", "replications.sequential")
 
 
 class MetricSpec(Spec):
@@ -200,7 +213,7 @@ class ExperimentSpec(Spec):
     description: str = ""
     scenario: str = Field(min_length=1)
     seed: int = Field(default=0, ge=0)
-    replications: Count | SequentialSpec = 10
+    replications: Replications = 10
     common_random_numbers: bool = True
     baseline: str
     arms: list[ArmSpec] = Field(min_length=1)

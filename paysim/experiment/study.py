@@ -131,7 +131,8 @@ def _run_replications(
             if sequential is None:
                 return n
             results = results_frame(experiment, experiment.tasks(range(n)), store)
-            reached = target_half_width(results, spec) <= sequential.target.half_width
+            target = sequential.target
+            reached = target_half_width(results, spec, target) <= target.half_width
             if reached or n >= sequential.max:
                 return n
             n = min(n + sequential.batch, sequential.max)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from paysim.analysis import stats
 from paysim.experiment.design import digest
-from paysim.experiment.spec import ExperimentSpec, MetricSpec
+from paysim.experiment.spec import ExperimentSpec, MetricSpec, TargetSpec
 
 #: Probability of being best above which a winner is called decisive.
 DECISIVE = 0.95
@@ -202,7 +202,7 @@ def summarize(
         **compare_arms(pooled, arms, spec.baseline, metrics, spec.seed),
     }
     if (sequential := spec.sequential) is not None:
-        half_width = target_half_width(results, spec)
+        half_width = target_half_width(results, spec, sequential.target)
         summary["sequential"] = {
             "target": sequential.target.model_dump(),
             "reached": bool(half_width <= sequential.target.half_width),
@@ -233,14 +233,11 @@ def _point_summary(
     }
 
 
-def target_half_width(results: pd.DataFrame, spec: ExperimentSpec) -> float:
-    """The largest 95% CI half-width of sequential mode's target (worst arm or difference).
+def target_half_width(results: pd.DataFrame, spec: ExperimentSpec, target: TargetSpec) -> float:
+    """The largest 95% CI half-width of a precision target (over arms or differences).
 
     Uses the same interval method as the summary, so stopping agrees with what is reported.
     """
-    sequential = spec.sequential
-    assert sequential is not None
-    target = sequential.target
     metric = next(m for m in spec.metric_specs if m.name == target.metric)
     arms = spec.arm_names
     x = replication_matrix(results, metric.name, arms)
