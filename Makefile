@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# The flagship routing comparison: 3 arms x 10 replications of one simulated day (~1 min on 2 cores).
 demo: $(STAMP)
-	$(BIN)/paysim run scenarios/quickstart.yaml --out runs/quickstart
+	$(BIN)/paysim experiment experiments/flagship_routing.yaml --out runs/flagship_routing
+	@echo "report: runs/flagship_routing/report.html (and report.md)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -87,8 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.set_defaults(handler=_bench)
 
-    listing = sub.add_parser("list", help="list strategies, scenarios or KPIs")
-    listing.add_argument("what", choices=["strategies", "scenarios", "kpis"])
+    listing = sub.add_parser("list", help="list strategies, scenarios, experiments or KPIs")
+    listing.add_argument("what", choices=["strategies", "scenarios", "experiments", "kpis"])
     listing.set_defaults(handler=_list)
     return parser
 
@@ -211,7 +211,7 @@ def _list(args: argparse.Namespace) -> int:
 
         rows = [
             (name, str(read_yaml(path).get("description", "")))
-            for name, path in shipped("scenarios").items()
+            for name, path in shipped(args.what).items()
         ]
     width = max((len(name) for name, _ in rows), default=0)
     for name, text in rows:

@@ -223,3 +223,14 @@ def test_shipped_experiments_run(name):
     assert len(study.results) == 2 * len(experiment.spec.arms)
     assert study.summary["winner"]["arm"] in experiment.spec.arm_names
     assert (study.results["ledger_imbalance"] == 0).all()
+
+
+def test_one_replication_and_one_arm_give_a_summary_without_intervals(write_experiment, tmp_path):
+    out = tmp_path / "one"
+    path = write_experiment(arms=[{"name": "standard"}], replications=1)
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    record = summary["arms"]["standard"]["auth_rate"]
+    assert record["n"] == 1 and record["ci95_low"] is None and record["ci95_high"] is None
+    assert summary["differences"] == {} and summary["winner"]["arm"] == "standard"
+    assert "n/a (one replication)" in (out / "report.md").read_text()
