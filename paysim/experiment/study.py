@@ -9,6 +9,7 @@ else, depends only on the experiment and its seed.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sys
@@ -192,9 +193,9 @@ def results_frame(
 
 def write_outputs(out_dir: Path, results: pd.DataFrame, summary: dict[str, Any]) -> None:
     """Write ``results.parquet`` and ``summary.json``, each atomically (summary last)."""
-    staging = out_dir / ".results.parquet.tmp"
-    results.to_parquet(staging, index=False)
-    staging.replace(out_dir / "results.parquet")
+    buffer = io.BytesIO()
+    results.to_parquet(buffer, index=False)
+    write_atomic(out_dir / "results.parquet", buffer.getvalue())
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 

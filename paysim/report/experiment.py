@@ -53,6 +53,12 @@ def _p(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _p_relation(value: float | None) -> str:
+    """``< 0.001`` or ``= 0.042``, to follow a ``p``."""
+    text = _p(value)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:+.2f} %"
 
@@ -148,7 +154,7 @@ def _verdict(summary: Mapping[str, Any], currency: str) -> list[Block]:
         lines.append(
             f"Against `{summary['baseline']}`: {_fmt_diff(metric, vs['mean'], currency)} "
             f"({_pct(vs['relative'])}), 95% CI {_ci(metric, vs, currency, diff=True)}, "
-            f"p = {_p(vs['p_holm'])} (Holm)."
+            f"p {_p_relation(vs['p_holm'])} (Holm)."
         )
     else:
         lines.append(f"The baseline `{summary['baseline']}` is itself the best arm.")
