@@ -163,6 +163,8 @@ def _experiment(args: argparse.Namespace) -> int:
     currency = experiment_currency(experiment)
     report = write_report(out, result.summary, result.results, currency)
     print(summary_text(result.summary, currency))
+    if result.n_reused:
+        print(f"reused {result.n_reused} finished runs from {out}/runs, ran {result.n_run}")
     print(f"wrote {out}/results.parquet, summary.json, report.md, {report.name}, figures/")
     return EXIT_OK
 

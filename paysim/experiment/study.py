@@ -44,6 +44,8 @@ class ExperimentResult:
         summary: the content of ``summary.json`` (per-arm means and 95% CIs, paired
             differences to the baseline, ranking, winner).
         out_dir: where the outputs were written, if anywhere.
+        n_run: simulations run by this call.
+        n_reused: finished simulations found in ``out_dir/runs`` and reused.
 
     """
 
@@ -51,6 +53,8 @@ class ExperimentResult:
     results: pd.DataFrame
     summary: dict[str, Any]
     out_dir: Path | None = None
+    n_run: int = 0
+    n_reused: int = 0
 
     def table(self) -> pd.DataFrame:
         """Per arm and metric: mean and 95% CI, as a DataFrame (one row per arm and metric)."""
@@ -103,7 +107,7 @@ def run_experiment(
     store = ResultStore(None if out_dir is None else out_dir / "runs")
     backend = make_backend(workers, dask)
     try:
-        n = _run_replications(experiment, store, backend, progress)
+        n, counts = _run_replications(experiment, store, backend, progress)
         backend.close()
     except BaseException:
         backend.abort()
@@ -112,37 +116,45 @@ def run_experiment(
     summary = summarize(results, experiment.spec, experiment.scenario_name, experiment.points)
     if out_dir is not None:
         write_outputs(out_dir, results, summary)
-    return ExperimentResult(experiment, results, summary, out_dir)
+    return ExperimentResult(experiment, results, summary, out_dir, *counts)
 
 
 def _run_replications(
     experiment: Experiment, store: ResultStore, backend: Backend, progress: bool | None
-) -> int:
-    """Run replications until done (sequential mode: the target or the maximum); their number."""
+) -> tuple[int, tuple[int, int]]:
+    """Run replications until done (sequential mode: the target or the maximum).
+
+    Returns:
+        The number of replications, and how many tasks were run and reused.
+
+    """
     spec = experiment.spec
     sequential = spec.sequential
     n = spec.replications if sequential is None else sequential.initial
     assert isinstance(n, int)
-    done = 0
+    done, n_run, n_reused = 0, 0, 0
     bar = _progress_bar(experiment, progress)
     try:
         while True:
-            _run_tasks(experiment.tasks(range(done, n)), store, backend, bar)
-            done = n
+            ran, reused = _run_tasks(experiment.tasks(range(done, n)), store, backend, bar)
+            done, n_run, n_reused = n, n_run + ran, n_reused + reused
             if sequential is None:
-                return n
+                return n, (n_run, n_reused)
             results = results_frame(experiment, experiment.tasks(range(n)), store)
             target = sequential.target
             reached = target_half_width(results, spec, target) <= target.half_width
             if reached or n >= sequential.max:
-                return n
+                return n, (n_run, n_reused)
             n = min(n + sequential.batch, sequential.max)
     finally:
         if bar is not None:
             bar.close()
 
 
-def _run_tasks(tasks: Sequence[Task], store: ResultStore, backend: Backend, bar: Any) -> None:
+def _run_tasks(
+    tasks: Sequence[Task], store: ResultStore, backend: Backend, bar: Any
+) -> tuple[int, int]:
+    """Run the tasks without a stored result; returns how many ran and how many were reused."""
     unique = {task.fingerprint: task for task in tasks}
     pending = [task for key, task in unique.items() if not store.has(key)]
     if bar is not None:
@@ -153,6 +165,7 @@ def _run_tasks(tasks: Sequence[Task], store: ResultStore, backend: Backend, bar:
         store.put(task, outcome)
         if bar is not None:
             bar.update(1)
+    return len(pending), len(unique) - len(pending)
 
 
 def _progress_bar(experiment: Experiment, progress: bool | None) -> Any:

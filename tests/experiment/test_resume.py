@@ -95,7 +95,9 @@ def test_killed_study_resumes_to_the_same_outputs(reference, tmp_path, how):
         assert process.returncode == -signal.SIGKILL
 
     again = start(path, out)
-    assert again.wait(timeout=120) == 0, again.communicate()
+    stdout, stderr = again.communicate(timeout=120)
+    assert again.returncode == 0, stderr
+    assert f"reused {len(kept)} finished runs".encode() in stdout
     assert_same_outputs(expected, out)
     after = snapshot(out / "runs")
     assert len(after) == 16
@@ -109,6 +111,7 @@ def test_a_changed_experiment_never_reuses_stale_results(write_experiment, tmp_p
     data["arms"][1]["set"]["channels.card_sg.fee.percent"] = 4.0
     changed_path = write_experiment("changed.yaml", **data)
     changed = run_experiment(changed_path, out=out)
+    assert (changed.n_run, changed.n_reused) == (3, 3)
     fresh = run_experiment(changed_path, out=tmp_path / "fresh")
     pd.testing.assert_frame_equal(changed.results, fresh.results)
     assert json.dumps(changed.summary) == json.dumps(fresh.summary)
