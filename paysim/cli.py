@@ -68,18 +68,26 @@ def _parser() -> argparse.ArgumentParser:
 
     experiment = sub.add_parser("experiment", help="Monte Carlo comparison of arms")
     experiment.add_argument("file", help="experiment file (YAML)")
-    experiment.add_argument("--out", help="output directory (default: runs/<experiment name>)")
     experiment.add_argument(
-        "--workers", type=_positive_int, help="local worker processes (default: all cores)"
+        "--out", metavar="DIR", help="output directory (default: runs/<experiment name>)"
+    )
+    experiment.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="local worker processes (default: all cores)",
     )
     experiment.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, tcp://host:8786")
     experiment.add_argument(
-        "--replications", type=_positive_int, help="fixed replications, replacing the file's"
+        "--replications",
+        type=_positive_int,
+        metavar="R",
+        help="fixed replications, replacing the file's",
     )
     experiment.set_defaults(handler=_experiment)
 
     report = sub.add_parser("report", help="rebuild a finished experiment's report")
-    report.add_argument("dir", help="the experiment's output directory")
+    report.add_argument("dir", metavar="DIR", help="the experiment's output directory")
     report.set_defaults(handler=_report)
 
     bench = sub.add_parser("bench", help="flagship throughput against bare SimPy, and the ratio")
