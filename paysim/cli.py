@@ -150,17 +150,19 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> int:
+    from paysim.experiment.execute import started_backend
     from paysim.experiment.load import load_experiment
+
+    experiment = load_experiment(args.file, args.replications)
+    # workers start importing now, while this process loads the statistics and report code
+    backend = started_backend(args.workers, args.dask)
     from paysim.experiment.study import run_experiment
     from paysim.report.experiment import experiment_currency, write_report
     from paysim.report.summary_text import summary_text
 
-    experiment = load_experiment(args.file, args.replications)
     out = Path(args.out) if args.out else Path("runs") / experiment.name
     try:
-        result = run_experiment(
-            experiment, workers=args.workers, dask=args.dask, out=out, progress=None
-        )
+        result = run_experiment(experiment, out=out, progress=None, backend=backend)
     except KeyboardInterrupt:
         print(
             f"interrupted: finished runs are kept in {out}/runs; "

@@ -80,6 +80,17 @@ class ProcessBackend:
             )
         return self._pool
 
+    def start(self) -> ProcessBackend:
+        """Start the worker processes now (they take a second to import paysim).
+
+        The command line starts them before loading its own modules and the experiment, so
+        that start-up overlaps with work the parent has to do anyway.
+        """
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(_ready)
+        return self
+
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:  # noqa: D102
         pool = self._executor()
         queue = list(reversed(tasks))
@@ -107,6 +118,10 @@ class ProcessBackend:
         for process in processes:
             process.join(timeout=5)
         self._pool = None
+
+
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start its processes."""
 
 
 def _ignore_interrupts() -> None:
@@ -180,6 +195,12 @@ def make_backend(workers: int | None, dask: Any = None) -> Backend:
     if n < 1:
         raise ValueError(f"workers ({n}) must be >= 1")
     return SerialBackend() if n == 1 else ProcessBackend(n)
+
+
+def started_backend(workers: int | None, dask: Any = None) -> Backend:
+    """``make_backend``, with local worker processes already starting."""
+    backend = make_backend(workers, dask)
+    return backend.start() if isinstance(backend, ProcessBackend) else backend
 
 
 def check_code(outcome: dict[str, Any]) -> None:

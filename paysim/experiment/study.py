@@ -74,6 +74,7 @@ def run_experiment(
     out: str | Path | None = None,
     replications: int | None = None,
     progress: bool | None = False,
+    backend: Backend | None = None,
 ) -> ExperimentResult:
     """Run a Monte Carlo comparison.
 
@@ -88,6 +89,8 @@ def run_experiment(
             ``experiment.json``, ``results.parquet`` and ``summary.json``.
         replications: a fixed number of replications replacing the experiment's.
         progress: show a progress bar on stderr (None: only when stderr is a terminal).
+        backend: where to run, replacing ``workers`` and ``dask`` (see
+            ``paysim.experiment.execute``); closed when the study ends.
 
     Returns:
         The results table and the summary. The numbers are the same whatever ``workers``
@@ -105,7 +108,7 @@ def run_experiment(
             out_dir / "experiment.json", json.dumps(experiment.describe(), indent=2) + "\n"
         )
     store = ResultStore(None if out_dir is None else out_dir / "runs")
-    backend = make_backend(workers, dask)
+    backend = make_backend(workers, dask) if backend is None else backend
     try:
         n, counts = _run_replications(experiment, store, backend, progress)
         backend.close()
