@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.channel_spec import ChannelSpec, UpstreamSpec
+from paysim.model.channel_spec import ChannelSpec, UpstreamSpec, upstream_problems
 from paysim.model.checkout_spec import CheckoutSpec
 from paysim.model.demand_spec import DemandSpec
 from paysim.model.distributions import Distribution
@@ -138,6 +138,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                         f"no channel serves {method} in {code}",
                     )
                 )
+    problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += _fx_problems(scenario)
     return problems
 

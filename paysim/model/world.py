@@ -168,12 +168,13 @@ class World:
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
-        down, p_true = self.channels.truth(t_s, market)
-        best = np.where(candidates, p_true, -np.inf).max(axis=1)
+        buyer_risk = np.zeros(attempts.n)  # until the buyer model gives each buyer a risk
+        truth = self.channels.truth(t_s, market, attempts["method"], amount_reporting, buyer_risk)
+        best = np.where(candidates, truth.p, -np.inf).max(axis=1)
         luck = self.checkout.attempt_luck(attempts)
         result = self.channels.process(
-            channel, down, p_true, market, attempts["amount_minor"], attempts["currency"],
-            luck[:, 0], luck[:, 1],
+            channel, truth, attempts["amount_minor"], attempts["currency"],
+            attempts["checkout_id"], attempts["attempt"], luck[:, 0], luck[:, 1],
         )  # fmt: skip
         self.totals.routing_regret += float(np.sum(best - result.p_success))
         reached = ~np.isnan(result.latency_ms)
