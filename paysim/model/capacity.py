@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 
 
 class RateLimiter:
@@ -47,7 +48,8 @@ class RateLimiter:
         """
         bounds = [math.inf]
         if queue_max is not None:
-            bounds.append(queue_max / capacity_tps)
+            # the slack keeps the last place when rounding makes queue_max waits a hair longer
+            bounds.append(queue_max / capacity_tps * (1 + 1e-9))
         if queue_timeout_s is not None:
             bounds.append(queue_timeout_s)
         if queue_max is None and queue_timeout_s is None:
@@ -119,7 +121,7 @@ def mdk_blocking(rho: float, system_size: int) -> float:
     k = system_size
     if k == 1:
         return rho / (1.0 + rho)
-    a = np.array([math.exp(-rho) * rho**j / math.factorial(j) for j in range(k)])
+    a = stats.poisson.pmf(np.arange(k), rho)
     transition = np.zeros((k, k))
     for i in range(k):
         base = max(i - 1, 0)  # queue left behind before this service's arrivals
