@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from paysim.model.channels import OUTCOMES, SUCCEEDED
+from paysim.model.channels import OUTCOMES, SUCCEEDED, TIMEOUT
+from paysim.model.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
 from paysim.model.ledger import Ledger
 from paysim.model.metrics import RunTotals
 
@@ -43,6 +44,10 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "net_margin": "take revenue minus fees, FX result and fraud losses (accrued per paid order)",
     "routing_regret": "expected successes lost against the best channel's true probability",
     "ledger_imbalance": "sum over currencies of |sum of all balances| in minor units; always 0",
+    "timeout_rate": "attempts that timed out at the channel (result unknown) / attempted",
+    "outage_failure_rate": "attempts failed as the channel or its upstream was down / attempted",
+    "rate_limited_rate": "attempts rejected by a channel's rate limit (queue full) / attempted",
+    "queue_wait_mean_ms": "mean wait in channels' rate-limit queues over attempts that reached one",
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
 
@@ -74,6 +79,10 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         net_margin=totals.take_revenue - fees,
         routing_regret=totals.routing_regret,
         ledger_imbalance=int(np.abs(ledger.imbalance()).sum()),
+        timeout_rate=_ratio(int(by_outcome[TIMEOUT]), attempted),
+        outage_failure_rate=_ratio(int(totals.attempts_by_code[CHANNEL_UNAVAILABLE]), attempted),
+        rate_limited_rate=_ratio(int(totals.attempts_by_code[RATE_LIMITED]), attempted),
+        queue_wait_mean_ms=_ratio(totals.queue_wait_ms_sum, latency.size),
     )
     return {k: _plain(v) for k, v in kpis.items()}
 

@@ -35,18 +35,21 @@ from paysim.model.declines import (
     CodeMixes,
     decline_codes,
 )
-from paysim.model.distributions import ppf_grouped
+from paysim.model.distributions import Lognormal, ppf_grouped
 from paysim.model.fx import FixedRates
 from paysim.model.networks import CardNetworks
-from paysim.model.outages import StepFunction, health
+from paysim.model.outages import StepFunction, StepTable, health
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 
-__all__ = [
+__all__ = [  # the decline names are re-exported: they lived here before declines.py
+    "CHANNEL_UNAVAILABLE",
     "DECLINE_CODES",
     "DO_NOT_HONOUR",
     "IS_SOFT_DECLINE",
+    "NO_CODE",
     "OUTCOMES",
+    "RATE_LIMITED",
     "ChannelResult",
     "ChannelTable",
     "ChannelTruth",
@@ -119,8 +122,14 @@ class ChannelTable:
         self.reserve_days = np.array([c.reserve_days for c in specs])
         self.timeout_ms = np.array([c.timeout_ms for c in specs])
         self.latency = [c.latency_ms for c in specs]
+        self._lognormal = (
+            (np.array([d.mu for d in self.latency]), np.array([d.sigma for d in self.latency]))
+            if all(isinstance(d, Lognormal) for d in self.latency)
+            else None
+        )
         self.price_volatility = np.array([c.price_volatility_annual for c in specs])
         self.limiters = [_limiter(c) for c in specs]
+        self.limited = [(c, lim) for c, lim in enumerate(self.limiters) if lim is not None]
         self._health(scenario, streams, horizon_s)
         self.price_luck = streams.keyed("channel.price")
 
@@ -151,16 +160,24 @@ class ChannelTable:
         self.static_p = self.base * (cross * market_factor)[:, None, :] * method_factor[None]
         self.bands = [
             (
-                np.array([b.above_reporting for b in c.success.amount_bands]),
-                np.concatenate([[1.0], [b.factor for b in c.success.amount_bands]]),
+                c,
+                np.array([b.above_reporting for b in spec.success.amount_bands]),
+                np.concatenate([[1.0], [b.factor for b in spec.success.amount_bands]]),
             )
-            for c in specs
+            for c, spec in enumerate(specs)
+            if spec.success.amount_bands
         ]
         to_reporting = np.array([rates.rate(c.currency, reporting) for c in specs])
         self.min_reporting = np.array([c.min_amount for c in specs]) * to_reporting
         self.max_reporting = (
             np.array([np.inf if c.max_amount is None else c.max_amount for c in specs])
             * to_reporting
+        )
+        self.has_ranges = bool(
+            np.any(self.min_reporting > 0) or np.isfinite(self.max_reporting).any()
+        )
+        self.may_exceed_one = bool(
+            self.static_p.max(initial=0.0) * max([f.max() for _, _, f in self.bands] + [1.0]) > 1
         )
         self.risk_sensitivity = np.array(
             [
@@ -185,6 +202,16 @@ class ChannelTable:
         self.dispute_fee_minor = np.rint([c.fee.dispute_fixed for c in specs] * minor).astype(
             np.int64
         )
+        # lookup tables, so a payment's fee is three gathers: [market, channel] percent,
+        # [channel, payment currency] FX markup and fixed fee in the payment's currency
+        self._percent = self.fee_percent + np.where(
+            self.cross_border, self.fee_cross_border_percent, 0.0
+        )
+        foreign = self.currency[:, None] != np.arange(len(rates.currencies))[None, :]
+        self._fx_percent = np.where(foreign, self.fx_markup_percent[:, None], 0.0)
+        self._fixed_minor = np.rint(
+            self.fee_fixed_minor[:, None] * rates.minor_factor[self.currency]
+        ).astype(np.int64)
 
     def _health(self, scenario: Scenario, streams: RandomStreams, horizon_s: float) -> None:
         upstream = {
@@ -201,6 +228,7 @@ class ChannelTable:
             )
             for c in scenario.channels
         ]
+        self.health_table = StepTable(self.health)
         self.networks = CardNetworks(self.specs, upstream, streams.keyed("channel.network"))
         self.network_ids = self.networks.ids
 
@@ -227,20 +255,26 @@ class ChannelTable:
             buyer_risk: buyer risk in [0, 1] (0 for a low-risk buyer).
 
         """
-        n = len(t_s)
         nominal = self.static_p[buyer_market, method]
-        for c, (edges, factors) in enumerate(self.bands):
-            if edges.size:
-                nominal[:, c] *= factors[np.searchsorted(edges, amount_reporting, side="right")]
-        a = amount_reporting[:, None]
-        in_range = (a >= self.min_reporting) & (a <= self.max_reporting)
-        nominal = np.minimum(np.where(in_range, nominal, 0.0), 1.0)
-        health = np.empty((n, self.n))
-        for c, h in enumerate(self.health):
-            health[:, c] = h(t_s)
+        for c, edges, factors in self.bands:
+            nominal[:, c] *= factors[np.searchsorted(edges, amount_reporting, side="right")]
+        if self.has_ranges:
+            a = amount_reporting[:, None]
+            in_range = (a >= self.min_reporting) & (a <= self.max_reporting)
+            nominal *= in_range
+        else:
+            in_range = np.ones(nominal.shape, dtype=bool)
+        if self.may_exceed_one:
+            nominal = np.minimum(nominal, 1.0)
+        health = self.health_table(t_s)
         network_health = self.networks.health_at(t_s)
-        risk = 1.0 - self.risk_sensitivity[None, :] * buyer_risk[:, None]
-        p = self.networks.expected(nominal * health * risk, method, network_health)
+        p = nominal * health
+        if buyer_risk.any():
+            risk = 1.0 - self.risk_sensitivity[None, :] * buyer_risk[:, None]
+            p *= risk
+        else:
+            risk = np.ones(p.shape)
+        p = self.networks.expected(p, method, network_health)
         return ChannelTruth(
             health == 0.0, p, nominal, health, risk, in_range, network_health, t_s, method,
             buyer_market,
@@ -274,44 +308,40 @@ class ChannelTable:
         nominal = truth.nominal[rows, channel]
         health = truth.health[rows, channel]
         network = self.networks.draw(channel, truth.method, checkout_id)
-        on_net = network >= 0
-        if on_net.any():
+        if self.network_ids:
+            on_net = network >= 0
             health[on_net] *= truth.network_health[rows[on_net], network[on_net]]
         down = health == 0.0
         p_health = nominal * health
         p = p_health * truth.risk[rows, channel]
-        wait_s = np.zeros(len(channel))
-        rejected = np.zeros(len(channel), dtype=bool)
-        for c, limiter in enumerate(self.limiters):
-            if limiter is not None:
-                queued = np.flatnonzero((channel == c) & ~down)
-                if queued.size:
-                    wait = limiter.admit(truth.t_s[queued])
-                    rejected[queued] = np.isnan(wait)
-                    wait_s[queued] = np.nan_to_num(wait)
-        reached = ~down & ~rejected
-        raw_ms = ppf_grouped(self.latency, channel, u_latency) + wait_s * 1000.0
+        raw_ms = self._latency_ms(channel, u_latency)
+        if self.limited:
+            wait_s, rejected = self._queue(channel, down, truth.t_s)
+            raw_ms += wait_s * 1000.0
+            reached = ~(down | rejected)
+        else:
+            wait_s, rejected, reached = np.zeros(len(channel)), None, ~down
         timeout_ms = self.timeout_ms[channel]
         timed_out = reached & (raw_ms > timeout_ms)
-        approved = u_success < p
-        succeeded = reached & ~timed_out & approved
-        outcome = np.full(len(channel), DECLINED, dtype=np.int8)
-        outcome[succeeded] = SUCCEEDED
-        outcome[timed_out] = TIMEOUT
-        outcome[~reached] = FAILED
-        code = np.full(len(channel), NO_CODE, dtype=np.int8)
+        charged = reached & (u_success < p)
+        succeeded = charged & ~timed_out
+        outcome = np.where(
+            reached, np.where(timed_out, TIMEOUT, np.where(charged, SUCCEEDED, DECLINED)), FAILED
+        ).astype(np.int8)
+        code = np.zeros(len(channel), dtype=np.int8)
         declined = np.flatnonzero(outcome == DECLINED)
         if declined.size:
             code[declined] = decline_codes(
                 u_success[declined], p[declined], p_health[declined], nominal[declined],
                 channel[declined], self.ordinary_codes, self.risk_codes,
             )  # fmt: skip
-            out = ~truth.in_range[declined, channel[declined]]
-            code[declined[out]] = AMOUNT_OUT_OF_RANGE
+            if self.has_ranges:
+                out = ~truth.in_range[declined, channel[declined]]
+                code[declined[out]] = AMOUNT_OUT_OF_RANGE
         code[down] = CHANNEL_UNAVAILABLE
-        code[rejected] = RATE_LIMITED
+        if rejected is not None:
+            code[rejected] = RATE_LIMITED
         fee = self.fee_minor(channel, truth.buyer_market, amount_minor, currency, network)
-        charged = reached & approved
         return ChannelResult(
             outcome=outcome,
             decline_code=code,
@@ -324,6 +354,13 @@ class ChannelTable:
             queue_wait_ms=wait_s * 1000.0,
             network=network,
         )
+
+    def _latency_ms(self, channel: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Processing latency at the channel (before any queueing), by inverse CDF."""
+        if self._lognormal is None:
+            return ppf_grouped(self.latency, channel, u)
+        mu, sigma = self._lognormal
+        return np.exp(mu[channel] + sigma[channel] * special.ndtri(u))
 
     def fee_minor(
         self,
@@ -339,19 +376,26 @@ class ChannelTable:
         FX markup (payment currency differs from the channel's) on the amount, rounded to the
         minor unit, plus the fixed fee converted from the channel's currency.
         """
-        cross = self.cross_border[buyer_market, channel]
-        surcharge = self.fee_cross_border_percent[channel]
-        if network is not None:
-            surcharge = surcharge + self.networks.scheme_fee_percent(channel, network)
-        percent = (
-            self.fee_percent[channel]
-            + np.where(cross, surcharge, 0.0)
-            + np.where(currency != self.currency[channel], self.fx_markup_percent[channel], 0.0)
-        )
-        fixed = self.rates.convert_minor(
-            self.fee_fixed_minor[channel], self.currency[channel], currency
-        )
+        percent = self._percent[buyer_market, channel] + self._fx_percent[channel, currency]
+        if network is not None and self.network_ids:
+            scheme = self.networks.scheme_fee_percent(channel, network)
+            percent = percent + np.where(self.cross_border[buyer_market, channel], scheme, 0.0)
+        fixed = self._fixed_minor[channel, currency]
         return np.rint(amount_minor * percent / 100.0).astype(np.int64) + fixed
+
+    def _queue(
+        self, channel: np.ndarray, down: np.ndarray, t_s: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rate-limit queue wait (s) and rejection of each payment, channel by channel."""
+        wait_s = np.zeros(len(channel))
+        rejected = np.zeros(len(channel), dtype=bool)
+        for c, limiter in self.limited:
+            queued = np.flatnonzero((channel == c) & ~down)
+            if queued.size:
+                wait = limiter.admit(t_s[queued])
+                rejected[queued] = np.isnan(wait)
+                wait_s[queued] = np.nan_to_num(wait)
+        return wait_s, rejected
 
     def _price_moves(
         self,
@@ -363,6 +407,8 @@ class ChannelTable:
     ) -> np.ndarray:
         """Settled value per quoted value: a driftless lognormal move over the confirmation."""
         factor = np.ones(len(channel))
+        if not self.price_volatility.any():
+            return factor
         sigma = self.price_volatility[channel]
         moving = np.flatnonzero(charged & (sigma > 0))
         if moving.size:

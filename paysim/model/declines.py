@@ -122,12 +122,14 @@ def decline_codes(
         risk: the one-row mix of risk declines.
 
     """
+    plain = u >= p_nominal
+    if plain.all():  # the common case: no degradation or risk decline in the batch
+        return ordinary.draw(row, (u - p_nominal) / np.maximum(1.0 - p_nominal, 1e-300))
     code = np.full(len(u), ISSUER_UNAVAILABLE, dtype=np.int8)
     by_risk = u < p_health
     if by_risk.any():
         v = (u[by_risk] - p[by_risk]) / (p_health[by_risk] - p[by_risk])
         code[by_risk] = risk.draw(np.zeros(len(v), dtype=np.intp), v)
-    plain = u >= p_nominal
     if plain.any():
         v = (u[plain] - p_nominal[plain]) / np.maximum(1.0 - p_nominal[plain], 1e-300)
         code[plain] = ordinary.draw(row[plain], v)

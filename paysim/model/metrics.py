@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from paysim.model.channels import OUTCOMES
+from paysim.model.channels import DECLINE_CODES, OUTCOMES
 from paysim.model.spec_types import FUNNEL_STEPS
 
 
@@ -23,6 +23,10 @@ class RunTotals:
     attempts_by_outcome: np.ndarray = field(
         default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64)
     )
+    attempts_by_code: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(DECLINE_CODES), dtype=np.int64)
+    )
+    queue_wait_ms_sum: float = 0.0
     gmv: float = 0.0
     channel_fees: float = 0.0
     payout_fees: float = 0.0

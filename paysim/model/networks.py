@@ -14,7 +14,7 @@ import numpy as np
 
 from paysim.engine.streams import KeyedUniforms
 from paysim.model.channel_spec import ChannelSpec
-from paysim.model.outages import StepFunction
+from paysim.model.outages import StepFunction, StepTable
 from paysim.model.spec_types import METHODS
 
 CARD = METHODS.index("card")
@@ -45,13 +45,14 @@ class CardNetworks:
             StepFunction.constant() if upstream[n] is None else upstream_health[upstream[n]]  # type: ignore[index]
             for n in self.ids
         ]
+        self.health_table = StepTable(self.health)
         self.luck = luck
 
     def health_at(self, t_s: np.ndarray) -> np.ndarray:
         """``[payment, network]`` health of each network at each time (one column if none)."""
         if not self.ids:
             return np.ones((len(t_s), 1))
-        return np.column_stack([h(t_s) for h in self.health])
+        return self.health_table(t_s)
 
     def expected(self, p: np.ndarray, method: np.ndarray, network_health: np.ndarray) -> np.ndarray:
         """``p`` ``[payment, channel]`` averaged over the network each card payment may use."""

@@ -111,6 +111,22 @@ class StepFunction:
         return float(np.sum(np.diff(bounds)[self.values == value]))
 
 
+class StepTable:
+    """Several step functions on one merged grid: one ``searchsorted`` gives all their values."""
+
+    __slots__ = ("edges_s", "values")
+
+    def __init__(self, functions: Sequence[StepFunction]) -> None:
+        self.edges_s = np.unique(np.concatenate([f.edges_s for f in functions] + [np.empty(0)]))
+        first = self.edges_s[0] - 1.0 if self.edges_s.size else 0.0
+        probes = np.concatenate([[first], self.edges_s])  # one point inside each segment
+        self.values = np.column_stack([f(probes) for f in functions] or [np.ones(len(probes))])
+
+    def __call__(self, t_s: np.ndarray) -> np.ndarray:
+        """``[time, function]`` values."""
+        return self.values[np.searchsorted(self.edges_s, t_s, side="right")]
+
+
 def outage_health(
     spec: OutageSpec | None, horizon_s: float, rng: np.random.Generator
 ) -> StepFunction:

@@ -236,6 +236,8 @@ class World:
         fee_reporting = self.rates.to_major(result.fee_minor, currency, self.reporting)
         totals = self.totals
         totals.attempts_by_outcome += np.bincount(result.outcome, minlength=len(OUTCOMES))
+        totals.attempts_by_code += np.bincount(result.decline_code, minlength=len(DECLINE_CODES))
+        totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
         succeeded = result.outcome == SUCCEEDED
         totals.gmv += float(amount_reporting[succeeded].sum())
         totals.channel_fees += float(fee_reporting.sum())
