@@ -122,3 +122,30 @@ def test_md1k_closed_form_limits():
     # for K = 2 the chain is small enough to solve by hand: pi0 = a0, blocking 1 - 1/(a0 + rho)
     rho = 0.8
     assert mdk_blocking(rho, 2) == pytest.approx(1 - 1 / (math.exp(-rho) + rho))
+
+
+def test_a_late_arrival_waits_only_for_work_that_came_before_it():
+    limiter = RateLimiter(1.0, max_wait_s=2.0)
+    np.testing.assert_allclose(limiter.admit(np.array([50.0, 50.5, 59.0])), [0.0, 0.5, 0.0])
+    # a retry at t=10 found the channel idle; one at 50.2 queues behind the payment of 50.0
+    np.testing.assert_allclose(limiter.admit(np.array([10.0, 50.2])), [0.0, 0.8])
+    # 50.2 now leaves at 52.0, pushing 50.5 to 53.0; 59 is unaffected
+    np.testing.assert_allclose(limiter.departures_s, [11.0, 51.0, 52.0, 53.0, 60.0])
+    assert limiter.free_at_s == 60.0
+    # a late arrival over the bound is rejected and changes nothing
+    tight = RateLimiter(1.0, max_wait_s=0.5)
+    tight.admit(np.array([50.0, 59.0]))
+    assert np.isnan(tight.admit(np.array([50.3]))[0])
+    np.testing.assert_allclose(tight.departures_s, [51.0, 60.0])
+
+
+def test_late_arrivals_conserve_work():
+    """However arrivals are split into calls, the server ends busy exactly as long."""
+    rng = np.random.default_rng(3)
+    t = poisson_arrivals(0.6, 5000, rng)
+    limiter = RateLimiter(1.0, math.inf)
+    order = np.argsort(t // 60 + rng.integers(0, 2, len(t)) * 0.5, kind="stable")
+    for part in np.array_split(t[order], 300):
+        limiter.admit(np.sort(part))
+    reference = reference_waits(t, 1.0, math.inf)
+    assert limiter.free_at_s == pytest.approx(np.max(t + reference) + 1.0)
