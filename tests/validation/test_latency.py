@@ -113,7 +113,7 @@ def test_run_latency_kpis_match_configuration_long():
 def test_queueing_shows_in_latency():
     """A channel near its capacity answers slower than the same channel without a limit."""
     free, _ = run_latency(0.25)
-    spec = world(420.0, 2600.0, 0.25, capacity_tps=0.3)
+    spec = world(420.0, 2600.0, 0.25, capacity_tps=0.3, queue_max=3)
     throttled = paysim.simulate(scenario_from_dict(spec)).payments
     latency = throttled["latency_ms"].dropna().to_numpy()
     assert np.median(latency) > np.median(free) * 1.2
