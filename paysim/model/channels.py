@@ -18,21 +18,19 @@ import numpy as np
 from scipy import special
 
 from paysim.engine.streams import RandomStreams
+from paysim.model.approval import ApprovalModel
 from paysim.model.capacity import RateLimiter
+from paysim.model.channel_fees import FeeSchedule
 from paysim.model.channel_spec import ChannelSpec
 from paysim.model.checkout import ATTEMPTS_PER_KEY
 from paysim.model.declines import (
     AMOUNT_OUT_OF_RANGE,
     CHANNEL_UNAVAILABLE,
     DECLINE_CODES,
-    DEFAULT_DECLINE_MIX,
-    DEFAULT_RISK_SENSITIVITY,
     DO_NOT_HONOUR,
     IS_SOFT_DECLINE,
     NO_CODE,
     RATE_LIMITED,
-    RISK_DECLINE_MIX,
-    CodeMixes,
     decline_codes,
 )
 from paysim.model.distributions import Lognormal, ppf_grouped
@@ -115,7 +113,9 @@ class ChannelTable:
         self.n = len(specs)
         self.rates = rates
         self._eligibility(specs, markets)
-        self._success(specs, markets, rates, scenario.reporting_currency)
+        self.approval = ApprovalModel(
+            specs, markets, self.cross_border, rates, scenario.reporting_currency
+        )
         self._fees(specs, rates)
         self.settlement_days = np.array([c.settlement_days for c in specs])
         self.reserve_percent = np.array([c.reserve_percent for c in specs])
@@ -144,74 +144,15 @@ class ChannelTable:
             for m, market in enumerate(markets):
                 self.cross_border[m, c] = spec.country is not None and spec.country != market
 
-    def _success(
-        self, specs: list[ChannelSpec], markets: tuple[str, ...], rates: FixedRates, reporting: str
-    ) -> None:
-        self.base = np.array([c.success.base for c in specs])
-        self.cross_border_factor = np.array([c.success.cross_border_factor for c in specs])
-        market_factor = np.array(
-            [[c.success.market_factors.get(m, 1.0) for c in specs] for m in markets]
-        )
-        method_factor = np.array(
-            [[c.success.method_factors.get(k, 1.0) for c in specs] for k in METHODS]  # type: ignore[call-overload]
-        )
-        cross = np.where(self.cross_border, self.cross_border_factor[None, :], 1.0)
-        # [market, method, channel]: every factor that depends on neither time nor amount
-        self.static_p = self.base * (cross * market_factor)[:, None, :] * method_factor[None]
-        self.bands = [
-            (
-                c,
-                np.array([b.above_reporting for b in spec.success.amount_bands]),
-                np.concatenate([[1.0], [b.factor for b in spec.success.amount_bands]]),
-            )
-            for c, spec in enumerate(specs)
-            if spec.success.amount_bands
-        ]
-        to_reporting = np.array([rates.rate(c.currency, reporting) for c in specs])
-        self.min_reporting = np.array([c.min_amount for c in specs]) * to_reporting
-        self.max_reporting = (
-            np.array([np.inf if c.max_amount is None else c.max_amount for c in specs])
-            * to_reporting
-        )
-        self.has_ranges = bool(
-            np.any(self.min_reporting > 0) or np.isfinite(self.max_reporting).any()
-        )
-        self.may_exceed_one = bool(
-            self.static_p.max(initial=0.0) * max([f.max() for _, _, f in self.bands] + [1.0]) > 1
-        )
-        self.risk_sensitivity = np.array(
-            [
-                DEFAULT_RISK_SENSITIVITY[c.kind]
-                if c.success.risk_sensitivity is None
-                else c.success.risk_sensitivity
-                for c in specs
-            ]
-        )
-        self.ordinary_codes = CodeMixes(
-            [c.success.decline_codes or DEFAULT_DECLINE_MIX[c.kind] for c in specs]
-        )
-        self.risk_codes = CodeMixes([RISK_DECLINE_MIX])
-
     def _fees(self, specs: list[ChannelSpec], rates: FixedRates) -> None:
-        self.fee_percent = np.array([c.fee.percent for c in specs])
-        self.fee_cross_border_percent = np.array([c.fee.cross_border_percent for c in specs])
-        self.fx_markup_percent = np.array([c.fee.fx_markup_percent for c in specs])
-        self.currency = np.array([rates.index[c.currency] for c in specs])
-        minor = 10.0 ** rates.exponent[self.currency]
-        self.fee_fixed_minor = np.rint([c.fee.fixed for c in specs] * minor).astype(np.int64)
-        self.dispute_fee_minor = np.rint([c.fee.dispute_fixed for c in specs] * minor).astype(
-            np.int64
-        )
-        # lookup tables, so a payment's fee is three gathers: [market, channel] percent,
-        # [channel, payment currency] FX markup and fixed fee in the payment's currency
-        self._percent = self.fee_percent + np.where(
-            self.cross_border, self.fee_cross_border_percent, 0.0
-        )
-        foreign = self.currency[:, None] != np.arange(len(rates.currencies))[None, :]
-        self._fx_percent = np.where(foreign, self.fx_markup_percent[:, None], 0.0)
-        self._fixed_minor = np.rint(
-            self.fee_fixed_minor[:, None] * rates.minor_factor[self.currency]
-        ).astype(np.int64)
+        self.fees = FeeSchedule(specs, self.cross_border, rates)
+        # the per-channel arrays under their established names
+        self.fee_percent = self.fees.percent
+        self.fee_cross_border_percent = self.fees.cross_border_percent
+        self.fx_markup_percent = self.fees.fx_markup_percent
+        self.currency = self.fees.currency
+        self.fee_fixed_minor = self.fees.fixed_minor
+        self.dispute_fee_minor = self.fees.dispute_minor
 
     def _health(self, scenario: Scenario, streams: RandomStreams, horizon_s: float) -> None:
         upstream = {
@@ -255,25 +196,15 @@ class ChannelTable:
             buyer_risk: buyer risk in [0, 1] (0 for a low-risk buyer).
 
         """
-        nominal = self.static_p[buyer_market, method]
-        for c, edges, factors in self.bands:
-            nominal[:, c] *= factors[np.searchsorted(edges, amount_reporting, side="right")]
-        if self.has_ranges:
-            a = amount_reporting[:, None]
-            in_range = (a >= self.min_reporting) & (a <= self.max_reporting)
-            nominal *= in_range
-        else:
-            in_range = np.ones(nominal.shape, dtype=bool)
-        if self.may_exceed_one:
-            nominal = np.minimum(nominal, 1.0)
+        nominal, in_range = self.approval.nominal(buyer_market, method, amount_reporting)
         health = self.health_table(t_s)
         network_health = self.networks.health_at(t_s)
         p = nominal * health
-        if buyer_risk.any():
-            risk = 1.0 - self.risk_sensitivity[None, :] * buyer_risk[:, None]
-            p *= risk
-        else:
+        risk = self.approval.risk(buyer_risk)
+        if risk is None:
             risk = np.ones(p.shape)
+        else:
+            p *= risk
         p = self.networks.expected(p, method, network_health)
         return ChannelTruth(
             health == 0.0, p, nominal, health, risk, in_range, network_health, t_s, method,
@@ -333,9 +264,9 @@ class ChannelTable:
         if declined.size:
             code[declined] = decline_codes(
                 u_success[declined], p[declined], p_health[declined], nominal[declined],
-                channel[declined], self.ordinary_codes, self.risk_codes,
+                channel[declined], self.approval.ordinary_codes, self.approval.risk_codes,
             )  # fmt: skip
-            if self.has_ranges:
+            if self.approval.has_ranges:
                 out = ~truth.in_range[declined, channel[declined]]
                 code[declined[out]] = AMOUNT_OUT_OF_RANGE
         code[down] = CHANNEL_UNAVAILABLE
@@ -372,16 +303,13 @@ class ChannelTable:
     ) -> np.ndarray:
         """A channel's fee for each payment, in the payment's currency, integer minor units.
 
-        Percent + cross-border surcharge (channel's, plus the card network's scheme fee) +
-        FX markup (payment currency differs from the channel's) on the amount, rounded to the
-        minor unit, plus the fixed fee converted from the channel's currency.
+        See ``paysim.model.channel_fees``; ``network`` (-1 for none) adds the card network's
+        scheme fee on cross-border payments.
         """
-        percent = self._percent[buyer_market, channel] + self._fx_percent[channel, currency]
+        scheme = None
         if network is not None and self.network_ids:
             scheme = self.networks.scheme_fee_percent(channel, network)
-            percent = percent + np.where(self.cross_border[buyer_market, channel], scheme, 0.0)
-        fixed = self._fixed_minor[channel, currency]
-        return np.rint(amount_minor * percent / 100.0).astype(np.int64) + fixed
+        return self.fees.fee_minor(channel, buyer_market, amount_minor, currency, scheme)
 
     def _queue(
         self, channel: np.ndarray, down: np.ndarray, t_s: np.ndarray
@@ -392,6 +320,9 @@ class ChannelTable:
         for c, limiter in self.limited:
             queued = np.flatnonzero((channel == c) & ~down)
             if queued.size:
+                t = t_s[queued]
+                if np.any(t[1:] < t[:-1]):  # the queue needs arrival order
+                    queued = queued[np.argsort(t, kind="stable")]
                 wait = limiter.admit(t_s[queued])
                 rejected[queued] = np.isnan(wait)
                 wait_s[queued] = np.nan_to_num(wait)
