@@ -80,8 +80,11 @@ class ApprovalModel:
 
     def nominal(
         self, buyer_market: np.ndarray, method: np.ndarray, amount_reporting: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``[payment, channel]`` nominal probability, and whether the amount is in range."""
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``[payment, channel]`` nominal probability, and whether the amount is in range.
+
+        The second is None when no channel has a ticket range (every amount is in range).
+        """
         nominal = self.static_p[buyer_market, method]
         for c, edges, factors in self.bands:
             nominal[:, c] *= factors[np.searchsorted(edges, amount_reporting, side="right")]
@@ -90,7 +93,7 @@ class ApprovalModel:
             in_range = (a >= self.min_reporting) & (a <= self.max_reporting)
             nominal *= in_range
         else:
-            in_range = np.ones(nominal.shape, dtype=bool)
+            in_range = None
         if self.may_exceed_one:
             nominal = np.minimum(nominal, 1.0)
         return nominal, in_range

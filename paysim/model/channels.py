@@ -72,8 +72,8 @@ class ChannelTruth:
     p: np.ndarray
     nominal: np.ndarray  # before health and buyer risk (0 out of the amount range)
     health: np.ndarray  # channel-level: 0 down, degradation factor, or 1
-    risk: np.ndarray  # buyer-risk factor, 1 - sensitivity * buyer_risk
-    in_range: np.ndarray  # bool: amount within the channel's [min_amount, max_amount]
+    risk: np.ndarray | None  # buyer-risk factor 1 - sensitivity * risk; None: nobody risky
+    in_range: np.ndarray | None  # bool: amount in [min_amount, max_amount]; None: no ranges
     network_health: np.ndarray  # [payment, network]: health of each card network now
     t_s: np.ndarray  # [payment]
     method: np.ndarray  # [payment]
@@ -201,9 +201,7 @@ class ChannelTable:
         network_health = self.networks.health_at(t_s)
         p = nominal * health
         risk = self.approval.risk(buyer_risk)
-        if risk is None:
-            risk = np.ones(p.shape)
-        else:
+        if risk is not None:
             p *= risk
         p = self.networks.expected(p, method, network_health)
         return ChannelTruth(
@@ -244,7 +242,7 @@ class ChannelTable:
             health[on_net] *= truth.network_health[rows[on_net], network[on_net]]
         down = health == 0.0
         p_health = nominal * health
-        p = p_health * truth.risk[rows, channel]
+        p = p_health if truth.risk is None else p_health * truth.risk[rows, channel]
         raw_ms = self._latency_ms(channel, u_latency)
         if self.limited:
             wait_s, rejected = self._queue(channel, down, truth.t_s)
@@ -266,7 +264,7 @@ class ChannelTable:
                 u_success[declined], p[declined], p_health[declined], nominal[declined],
                 channel[declined], self.approval.ordinary_codes, self.approval.risk_codes,
             )  # fmt: skip
-            if self.approval.has_ranges:
+            if truth.in_range is not None:
                 out = ~truth.in_range[declined, channel[declined]]
                 code[declined[out]] = AMOUNT_OUT_OF_RANGE
         code[down] = CHANNEL_UNAVAILABLE
