@@ -146,6 +146,12 @@ class NetworkSpec(Spec):
     upstream: Identifier | None = None
 
 
+def _shares_sum_to_one(networks: list[NetworkSpec]) -> list[NetworkSpec]:
+    if networks and (problem := mix_problem({n.id: n.share for n in networks})):
+        raise ValueError(f"shares {problem}")
+    return networks
+
+
 class ChannelSpec(Spec):
     """A route to a payment method: acquirer, wallet, bank, wire, crypto or BNPL provider.
 
@@ -181,7 +187,9 @@ class ChannelSpec(Spec):
     outages: OutageSpec | None = None
     degradations: DegradationSpec | None = None
     upstreams: list[Identifier] = Field(default_factory=list)
-    networks: list[NetworkSpec] = Field(default_factory=list)
+    networks: Annotated[list[NetworkSpec], AfterValidator(_shares_sum_to_one)] = Field(
+        default_factory=list
+    )
     capacity_tps: float | None = Field(default=None, gt=0)
     queue_max: int | None = Field(default=None, ge=0)
     queue_timeout_ms: float | None = Field(default=None, ge=0)
@@ -197,11 +205,8 @@ class ChannelSpec(Spec):
                 f"max_amount ({self.max_amount}) must be greater than min_amount "
                 f"({self.min_amount})"
             )
-        if self.networks:
-            if problem := mix_problem({n.id: n.share for n in self.networks}):
-                raise ValueError(f"networks: shares {problem}")
-            if "card" not in self.methods:
-                raise ValueError("networks: only a channel taking cards has card networks")
+        if self.networks and "card" not in self.methods:
+            raise ValueError("networks: only a channel taking cards has card networks")
         return self
 
 
