@@ -19,6 +19,7 @@ from paysim.model.channels import (
     ChannelTable,
 )
 from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
+from paysim.model.checkout_spec import KYC_TIERS
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
@@ -62,6 +63,7 @@ def payment_columns(
         Column("risk_score", "float32"),
         Column("defence_action", categories=DEFENCE_ACTIONS),
         Column("p_success", "float32"),
+        Column("kyc_tier", categories=KYC_TIERS),
     ]
 
 
@@ -339,6 +341,7 @@ class World:
                 "risk_score": np.zeros(n, dtype=np.float32),
                 "defence_action": np.zeros(n, dtype=np.int8),
                 "p_success": p_success.astype(np.float32),
+                "kyc_tier": attempts["kyc_tier"],
             }
         )
 
