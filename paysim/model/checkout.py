@@ -17,7 +17,7 @@ from paysim.model.batch import Batch
 from paysim.model.buyers import BuyerModel
 from paysim.model.currency import minor_exponent
 from paysim.model.demand import Arrivals
-from paysim.model.distributions import ppf_grouped
+from paysim.model.distributions import GroupedDistribution
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import FUNNEL_STEPS, METHODS
 
@@ -54,7 +54,10 @@ class CheckoutModel:
         self.buyer_count, self.buyer_offset = buyers, np.cumsum(buyers) - buyers
         self.seller_count, self.seller_offset = sellers, np.cumsum(sellers) - sellers
         self.market_currency = np.array([currencies.index(m.currency) for m in specs])
-        self.baskets = [m.basket_amount for m in specs]
+        self.baskets = GroupedDistribution(
+            [m.basket_amount for m in specs if m.basket_amount] or []
+        )
+        self.basket_index = np.cumsum([m.basket_amount is not None for m in specs]) - 1
         self.minor_per_major = np.array([10.0 ** minor_exponent(m.currency) for m in specs])
         self.method_mix = np.array([[m.method_mix.get(k, 0.0) for k in METHODS] for m in specs])  # type: ignore[call-overload]
         self.method_cdf = np.cumsum(self.method_mix, axis=1)
@@ -80,7 +83,7 @@ class CheckoutModel:
             u[:, 0] * self.buyer_count[buyer_market]
         ).astype(np.int64)
         traits = self.buyers.traits(buyer_id, buyer_market)
-        amount = ppf_grouped(self.baskets, buyer_market, u[:, 2])  # type: ignore[arg-type]
+        amount = self.baskets.ppf(self.basket_index[buyer_market], u[:, 2])
         amount_minor = np.maximum(np.rint(amount * self.minor_per_major[buyer_market]), 1).astype(
             np.int64
         )
