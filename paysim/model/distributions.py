@@ -12,6 +12,7 @@ of the field that holds the distribution (``latency_ms`` is in ms, ``delivery_da
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Annotated, Literal
 
 import numpy as np
@@ -75,12 +76,12 @@ class Lognormal(_Dist):
             raise ValueError(f"p99 ({self.p99}) must be greater than p50 ({self.p50})")
         return self
 
-    @property
+    @cached_property
     def mu(self) -> float:
         """Mean of the underlying normal."""
         return float(np.log(self.p50))
 
-    @property
+    @cached_property
     def sigma(self) -> float:
         """Standard deviation of the underlying normal."""
         return float((np.log(self.p99) - np.log(self.p50)) / Z99)
@@ -178,14 +179,27 @@ Distribution = Annotated[
 DIST_FAMILIES = ("constant", "exponential", "lognormal", "gamma", "uniform", "empirical")
 
 
+class GroupedDistribution:
+    """One distribution per group (market, channel...), evaluated for a batch in one call."""
+
+    def __init__(self, dists: Sequence[_Dist]) -> None:
+        self.dists = list(dists)
+        self.all_lognormal = all(isinstance(d, Lognormal) for d in self.dists)
+        if self.all_lognormal:
+            self.mu = np.array([d.mu for d in self.dists])  # type: ignore[attr-defined]
+            self.sigma = np.array([d.sigma for d in self.dists])  # type: ignore[attr-defined]
+
+    def ppf(self, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF per item, each item using the distribution of its group index."""
+        if self.all_lognormal:
+            return np.exp(self.mu[group] + self.sigma[group] * special.ndtri(u))
+        out = np.empty(np.shape(u))
+        for g in np.unique(group):
+            mask = group == g
+            out[mask] = self.dists[int(g)].ppf(u[mask])
+        return out
+
+
 def ppf_grouped(dists: Sequence[_Dist], group: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Inverse CDF per item, each item using the distribution of its group index."""
-    if all(isinstance(d, Lognormal) for d in dists):
-        mu = np.array([d.mu for d in dists])  # type: ignore[attr-defined]
-        sigma = np.array([d.sigma for d in dists])  # type: ignore[attr-defined]
-        return np.exp(mu[group] + sigma[group] * special.ndtri(u))
-    out = np.empty(np.shape(u))
-    for g in np.unique(group):
-        mask = group == g
-        out[mask] = dists[int(g)].ppf(u[mask])
-    return out
+    return GroupedDistribution(dists).ppf(group, u)

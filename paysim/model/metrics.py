@@ -19,10 +19,12 @@ class RunTotals:
         default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64)
     )
     abandoned_after_failure: int = 0
+    left_during_processing: int = 0
     paid_orders: int = 0
     attempts_by_outcome: np.ndarray = field(
         default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64)
     )
+    # index: decline code (the channels' DECLINE_CODES, then any the world adds after them)
     attempts_by_code: np.ndarray = field(
         default_factory=lambda: np.zeros(len(DECLINE_CODES), dtype=np.int64)
     )
@@ -45,6 +47,15 @@ class RunTotals:
     def checkouts_abandoned(self) -> int:
         """Checkouts the buyer left: at a funnel step, or after a failure without retrying."""
         return int(self.abandoned_at_step.sum()) + self.abandoned_after_failure
+
+    def count_codes(self, code: np.ndarray) -> None:
+        """Add attempts by decline code, growing the counts for codes not seen before."""
+        counts = np.bincount(code, minlength=len(self.attempts_by_code))
+        if len(counts) > len(self.attempts_by_code):
+            self.attempts_by_code = np.pad(
+                self.attempts_by_code, (0, len(counts) - len(self.attempts_by_code))
+            )
+        self.attempts_by_code += counts
 
     def latencies_ms(self) -> np.ndarray:
         """Latency of every attempt that reached a working channel."""

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
 from paysim.model.channel_spec import ChannelSpec, UpstreamSpec, upstream_problems
-from paysim.model.checkout_spec import CheckoutSpec
+from paysim.model.checkout_spec import CheckoutSpec, RiskSpec
 from paysim.model.demand_spec import DemandSpec
 from paysim.model.distributions import Distribution
 from paysim.model.platform_spec import PlatformSpec
@@ -42,6 +42,10 @@ class MarketSpec(Spec):
     method_mix: Annotated[dict[Method, Probability], AfterValidator(check_mix)] = Field(
         default_factory=dict
     )
+    kyc_mix: Annotated[
+        dict[Literal["none", "basic", "full"], Probability], AfterValidator(check_mix)
+    ] = Field(default_factory=lambda: {"full": 1.0})
+    buyer_risk_mean: float = Field(default=0.05, ge=0, lt=1)
 
 
 class FxSpec(Spec):
@@ -87,6 +91,7 @@ class Scenario(Spec):
     upstreams: list[UpstreamSpec] = Field(default_factory=list)
     fx: FxSpec = Field(default_factory=FxSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
+    risk: RiskSpec = Field(default_factory=RiskSpec)
     strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ MIX_TOLERANCE = 1e-6
 
 def _currency(code: str) -> str:
     if not is_currency(code):
-        raise ValueError(f"unknown ISO 4217 currency '{code}'")
+        raise ValueError("unknown ISO 4217 currency")
     return code
 
 

@@ -144,7 +144,8 @@ def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
             continue
         path = display_path(error["loc"], raw)
         reason = _reason(error)
-        if error["type"] in ("missing", "extra_forbidden") or "input" not in error:
+        quiet = error["type"] in ("missing", "extra_forbidden") or ", got " in reason
+        if quiet or "input" not in error:
             problems.append(field_problem(path, reason))
         else:
             problems.append(field_problem(path, reason, error["input"]))
@@ -206,6 +207,8 @@ def _reason(error: Mapping[str, Any]) -> str:
             "less_than": "<",
         }[kind]
         bound = next(iter(ctx.values()))
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
         return f"must be {sign} {bound}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}".replace("'", "")
