@@ -73,10 +73,11 @@ class ApprovalModel:
                 for c in specs
             ]
         )
-        self.ordinary_codes = CodeMixes(
+        # one ordinary mix per channel, the risk-decline mix last (see declines.decline_codes)
+        self.code_mixes = CodeMixes(
             [c.success.decline_codes or DEFAULT_DECLINE_MIX[c.kind] for c in specs]
+            + [RISK_DECLINE_MIX]
         )
-        self.risk_codes = CodeMixes([RISK_DECLINE_MIX])
 
     def nominal(
         self, buyer_market: np.ndarray, method: np.ndarray, amount_reporting: np.ndarray

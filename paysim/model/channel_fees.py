@@ -31,10 +31,11 @@ class FeeSchedule:
         self.fixed_minor = np.rint([c.fee.fixed for c in specs] * minor).astype(np.int64)
         self.dispute_minor = np.rint([c.fee.dispute_fixed for c in specs] * minor).astype(np.int64)
         self.cross_border = cross_border  # bool [buyer market, channel]
-        # [market, channel] percent; [channel, payment currency] FX markup and fixed fee
-        self._percent = self.percent + np.where(cross_border, self.cross_border_percent, 0.0)
+        # [market, channel, payment currency] rate; [channel, payment currency] fixed fee
+        percent = self.percent + np.where(cross_border, self.cross_border_percent, 0.0)
         foreign = self.currency[:, None] != np.arange(len(rates.currencies))[None, :]
-        self._fx_percent = np.where(foreign, self.fx_markup_percent[:, None], 0.0)
+        fx_percent = np.where(foreign, self.fx_markup_percent[:, None], 0.0)
+        self._rate = (percent[:, :, None] + fx_percent[None, :, :]) / 100.0
         self._fixed = np.rint(self.fixed_minor[:, None] * rates.minor_factor[self.currency])
         self._fixed = self._fixed.astype(np.int64)
 
@@ -56,9 +57,8 @@ class FeeSchedule:
             scheme_percent: card network scheme fee of each payment, charged cross-border.
 
         """
-        percent = self._percent[buyer_market, channel] + self._fx_percent[channel, currency]
+        rate = self._rate[buyer_market, channel, currency]
         if scheme_percent is not None:
             cross = self.cross_border[buyer_market, channel]
-            percent = percent + np.where(cross, scheme_percent, 0.0)
-        fixed = self._fixed[channel, currency]
-        return np.rint(amount_minor * percent / 100.0).astype(np.int64) + fixed
+            rate = rate + np.where(cross, scheme_percent, 0.0) / 100.0
+        return np.rint(amount_minor * rate).astype(np.int64) + self._fixed[channel, currency]

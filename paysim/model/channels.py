@@ -74,7 +74,7 @@ class ChannelTruth:
     health: np.ndarray  # channel-level: 0 down, degradation factor, or 1
     risk: np.ndarray | None  # buyer-risk factor 1 - sensitivity * risk; None: nobody risky
     in_range: np.ndarray | None  # bool: amount in [min_amount, max_amount]; None: no ranges
-    network_health: np.ndarray  # [payment, network]: health of each card network now
+    network_health: np.ndarray | None  # [payment, network] health now; None: no networks
     t_s: np.ndarray  # [payment]
     method: np.ndarray  # [payment]
     buyer_market: np.ndarray  # [payment]
@@ -128,6 +128,7 @@ class ChannelTable:
             else None
         )
         self.price_volatility = np.array([c.price_volatility_annual for c in specs])
+        self.any_price_moves = bool(self.price_volatility.any())
         self.limiters = [_limiter(c) for c in specs]
         self.limited = [(c, lim) for c, lim in enumerate(self.limiters) if lim is not None]
         self._health(scenario, streams, horizon_s)
@@ -198,12 +199,14 @@ class ChannelTable:
         """
         nominal, in_range = self.approval.nominal(buyer_market, method, amount_reporting)
         health = self.health_table(t_s)
-        network_health = self.networks.health_at(t_s)
         p = nominal * health
         risk = self.approval.risk(buyer_risk)
         if risk is not None:
             p *= risk
-        p = self.networks.expected(p, method, network_health)
+        network_health = None
+        if self.network_ids:
+            network_health = self.networks.health_at(t_s)
+            p = self.networks.expected(p, method, network_health)
         return ChannelTruth(
             health == 0.0, p, nominal, health, risk, in_range, network_health, t_s, method,
             buyer_market,
@@ -233,13 +236,15 @@ class ChannelTable:
             u_latency: uniform giving the processing latency.
 
         """
-        rows = np.arange(len(channel))
+        n = len(channel)
+        rows = np.arange(n)
         nominal = truth.nominal[rows, channel]
         health = truth.health[rows, channel]
-        network = self.networks.draw(channel, truth.method, checkout_id)
+        network = np.full(n, -1, dtype=np.int16)
         if self.network_ids:
+            network = self.networks.draw(channel, truth.method, checkout_id)
             on_net = network >= 0
-            health[on_net] *= truth.network_health[rows[on_net], network[on_net]]
+            health[on_net] *= truth.network_health[rows[on_net], network[on_net]]  # type: ignore[index]
         down = health == 0.0
         p_health = nominal * health
         p = p_health if truth.risk is None else p_health * truth.risk[rows, channel]
@@ -248,35 +253,28 @@ class ChannelTable:
             wait_s, rejected = self._queue(channel, down, truth.t_s)
             raw_ms += wait_s * 1000.0
             reached = ~(down | rejected)
+            failed_code = np.where(rejected, RATE_LIMITED, CHANNEL_UNAVAILABLE)
         else:
-            wait_s, rejected, reached = np.zeros(len(channel)), None, ~down
+            wait_s, reached, failed_code = np.zeros(n), ~down, CHANNEL_UNAVAILABLE
         timeout_ms = self.timeout_ms[channel]
         timed_out = reached & (raw_ms > timeout_ms)
         charged = reached & (u_success < p)
         succeeded = charged & ~timed_out
+        declined = reached & ~timed_out & ~charged
         outcome = np.where(
             reached, np.where(timed_out, TIMEOUT, np.where(charged, SUCCEEDED, DECLINED)), FAILED
         ).astype(np.int8)
-        code = np.zeros(len(channel), dtype=np.int8)
-        declined = np.flatnonzero(outcome == DECLINED)
-        if declined.size:
-            code[declined] = decline_codes(
-                u_success[declined], p[declined], p_health[declined], nominal[declined],
-                channel[declined], self.approval.ordinary_codes, self.approval.risk_codes,
-            )  # fmt: skip
-            if truth.in_range is not None:
-                out = ~truth.in_range[declined, channel[declined]]
-                code[declined[out]] = AMOUNT_OUT_OF_RANGE
-        code[down] = CHANNEL_UNAVAILABLE
-        if rejected is not None:
-            code[rejected] = RATE_LIMITED
+        code = decline_codes(u_success, p, p_health, nominal, channel, self.approval.code_mixes)
+        if truth.in_range is not None:
+            code[~truth.in_range[rows, channel]] = AMOUNT_OUT_OF_RANGE
+        code = np.where(declined, code, np.where(reached, NO_CODE, failed_code)).astype(np.int8)
         fee = self.fee_minor(channel, truth.buyer_market, amount_minor, currency, network)
         return ChannelResult(
             outcome=outcome,
             decline_code=code,
             latency_ms=np.where(reached, np.minimum(raw_ms, timeout_ms), np.nan),
             fee_minor=np.where(succeeded, fee, 0),
-            p_success=truth.p[rows, channel],
+            p_success=truth.p[rows, channel] if self.network_ids else p,  # equal without networks
             charged=charged,
             capture_fee_minor=fee,
             settled_factor=self._price_moves(channel, charged, raw_ms, checkout_id, attempt),
@@ -336,7 +334,7 @@ class ChannelTable:
     ) -> np.ndarray:
         """Settled value per quoted value: a driftless lognormal move over the confirmation."""
         factor = np.ones(len(channel))
-        if not self.price_volatility.any():
+        if not self.any_price_moves:
             return factor
         sigma = self.price_volatility[channel]
         moving = np.flatnonzero(charged & (sigma > 0))

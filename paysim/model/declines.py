@@ -94,11 +94,14 @@ class CodeMixes:
         self.codes = np.array([CODE[name] for name in names], dtype=np.int8)
         shares = np.array([[mix.get(name, 0.0) for name in names] for mix in mixes])
         self.cdf = np.cumsum(shares, axis=1) / shares.sum(axis=1, keepdims=True)
+        # every row's cdf shifted by its row number, so one searchsorted serves all rows
+        self._flat = (self.cdf + 2.0 * np.arange(len(mixes))[:, None]).ravel()
 
     def draw(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
         """The code for each item: row ``row``'s mix at uniform ``u``."""
-        index = (u[:, None] >= self.cdf[row]).sum(axis=1)
-        return self.codes[np.minimum(index, len(self.codes) - 1)]
+        k = len(self.codes)
+        index = np.searchsorted(self._flat, 2.0 * row + u, side="right") - k * row
+        return self.codes[np.clip(index, 0, k - 1)]  # u outside [0, 1): any code, masked later
 
 
 def decline_codes(
@@ -107,30 +110,24 @@ def decline_codes(
     p_health: np.ndarray,
     p_nominal: np.ndarray,
     row: np.ndarray,
-    ordinary: CodeMixes,
-    risk: CodeMixes,
+    mixes: CodeMixes,
 ) -> np.ndarray:
-    """Codes of payments declined with uniform ``u`` (``u >= p``), by the interval ``u`` is in.
+    """The decline code each payment gets if declined with uniform ``u`` (``u >= p``).
+
+    Vectorised over every payment (a value where ``u < p`` is meaningless, to be masked).
 
     Args:
-        u: success uniforms of the declined payments.
-        p: their success probabilities.
+        u: success uniforms.
+        p: success probabilities.
         p_health: the probability before buyer risk (nominal times channel health).
         p_nominal: the probability before degradation and buyer risk.
-        row: the channel of each payment (row of ``ordinary``).
-        ordinary: the channels' ordinary code mixes.
-        risk: the one-row mix of risk declines.
+        row: the channel of each payment (its row of ``mixes``).
+        mixes: one ordinary mix per channel, then the risk-decline mix as the last row.
 
     """
-    plain = u >= p_nominal
-    if plain.all():  # the common case: no degradation or risk decline in the batch
-        return ordinary.draw(row, (u - p_nominal) / np.maximum(1.0 - p_nominal, 1e-300))
-    code = np.full(len(u), ISSUER_UNAVAILABLE, dtype=np.int8)
     by_risk = u < p_health
-    if by_risk.any():
-        v = (u[by_risk] - p[by_risk]) / (p_health[by_risk] - p[by_risk])
-        code[by_risk] = risk.draw(np.zeros(len(v), dtype=np.intp), v)
-    if plain.any():
-        v = (u[plain] - p_nominal[plain]) / np.maximum(1.0 - p_nominal[plain], 1e-300)
-        code[plain] = ordinary.draw(row[plain], v)
-    return code
+    low = np.where(by_risk, p, p_nominal)
+    width = np.where(by_risk, p_health, 1.0) - low
+    v = (u - low) / np.where(width > 0, width, 1.0)
+    code = mixes.draw(np.where(by_risk, len(mixes.cdf) - 1, row), v)
+    return np.where(by_risk | (u >= p_nominal), code, ISSUER_UNAVAILABLE).astype(np.int8)
