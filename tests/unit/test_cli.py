@@ -188,3 +188,20 @@ def test_unknown_list_topic_is_a_usage_error(run_cli) -> None:
     result = run_cli("list", "widgets")
     assert result.code == 2
     assert len(result.err_lines) == 1
+
+
+def test_run_defaults_to_runs_slash_scenario_name(tmp_path: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("run", QUICKSTART, "--days", "0.02")
+    assert result.code == 0, result.err
+    written = sorted(p.name for p in (tmp_path / "runs" / "quickstart").iterdir())
+    assert written == ["payments.parquet", "summary.json"]
+
+
+@pytest.mark.slow
+def test_bench_quick_json_reports_the_ratio(run_cli) -> None:
+    result = run_cli("bench", "--quick", "--json")
+    report = json.loads(result.out)
+    assert result.code == 0
+    assert report["ratio"] > 0
+    assert report["payments"] > 0

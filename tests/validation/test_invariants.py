@@ -49,6 +49,10 @@ def perturbations(draw: st.DrawFn) -> dict[str, Any]:
         # delivered and released within hours, so the 02:00 payout run has sellers to pay
         "platform.delivery_days": {"dist": "constant", "value": draw(_share(0.0, 0.1))},
         "platform.auto_release_days": draw(st.sampled_from([0.0, 7.0])),
+        # currencies of other exponents move through conversions, fees and settlement
+        "reporting_currency": draw(st.sampled_from(["USD", "EUR", "JPY", "CNY"])),
+        "channels.wallet_local.currency": draw(st.sampled_from(["USD", "SGD", "JPY", "CNY"])),
+        "markets.CN.currency": draw(st.sampled_from(["CNY", "JPY", "KRW"])),
     }
 
 
