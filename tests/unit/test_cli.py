@@ -140,16 +140,15 @@ def test_set_changes_the_world(tmp_path: Path, run_cli) -> None:
 
 def test_rerun_replaces_an_existing_output(tmp_path: Path, run_cli) -> None:
     out_dir = tmp_path / "x"
-    out_dir.mkdir()
-    (out_dir / "stale.txt").write_text("from an older run")
-
     first = run_cli("run", QUICKSTART, "--days", "0.02", "--seed", "1", "--out", out_dir)
+    first_log = (out_dir / "payments.parquet").read_bytes()
     second = run_cli("run", QUICKSTART, "--days", "0.03", "--seed", "2", "--out", out_dir)
 
     assert first.code == second.code == 0
     assert sorted(p.name for p in out_dir.iterdir()) == ["payments.parquet", "summary.json"]
     summary = json.loads((out_dir / "summary.json").read_text())
     assert (summary["seed"], summary["days"]) == (2, 0.03)
+    assert (out_dir / "payments.parquet").read_bytes() != first_log
     assert [p.name for p in tmp_path.iterdir()] == ["x"], "staging or retired dirs left behind"
 
 

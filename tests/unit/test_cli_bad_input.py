@@ -260,6 +260,36 @@ def test_failure_during_the_run_leaves_no_output(tmp_path: Path, run_cli, monkey
     assert list(tmp_path.iterdir()) == []
 
 
+def _assert_out_refused(result, tmp_path: Path, expected_entries: set[str]) -> None:
+    assert result.code == EXIT_BAD_INPUT, result.err
+    assert len(result.err_lines) == 1, result.err
+    assert result.err_lines[0].startswith("--out: ")
+    assert "Traceback" not in result.err
+    assert {p.name for p in tmp_path.iterdir()} == expected_entries, "stray staging dirs"
+
+
+def test_out_naming_an_existing_file_is_refused_and_the_file_kept(tmp_path, run_cli) -> None:
+    precious = _write(tmp_path / "notes.txt", "not a paysim run")
+    result = run_cli("run", QUICKSTART, "--days", "0.01", "--out", precious)
+    _assert_out_refused(result, tmp_path, {"notes.txt"})
+    assert precious.read_text() == "not a paysim run"
+
+
+def test_out_under_a_file_is_refused(tmp_path: Path, run_cli) -> None:
+    _write(tmp_path / "notes.txt", "not a directory")
+    result = run_cli("run", QUICKSTART, "--days", "0.01", "--out", tmp_path / "notes.txt" / "x")
+    _assert_out_refused(result, tmp_path, {"notes.txt"})
+
+
+def test_out_as_the_working_directory_is_refused(tmp_path: Path, run_cli, monkeypatch) -> None:
+    # a directory cannot be swapped for itself; this used to leave '..old.*' behind
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = run_cli("run", QUICKSTART, "--days", "0.01", "--out", ".")
+    _assert_out_refused(result, work, set())
+
+
 def _subprocess(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(PAYSIM_EXE), *map(str, args)],
