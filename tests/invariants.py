@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,7 +67,15 @@ def check_log_is_consistent(result: paysim.RunResult) -> None:
     assert (payments["amount"] > 0).all()
 
 
+def check_kpis_are_finite_numbers(result: paysim.RunResult) -> None:
+    # summary.json must stay valid JSON: no NaN or infinity, even for a run with no payments
+    for name, value in result.kpis.items():
+        assert isinstance(value, int | float), name
+        assert math.isfinite(value), name
+
+
 def check_all(result: paysim.RunResult) -> None:
+    check_kpis_are_finite_numbers(result)
     check_money_is_conserved(result)
     check_counts_add_up(result)
     check_attempts_per_checkout(result)

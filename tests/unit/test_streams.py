@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paysim.engine import BlockStream, KeyedUniforms, RandomStreams, replication_seed, seed_label
+from paysim.engine import (
+    BlockStream,
+    KeyedUniforms,
+    RandomStreams,
+    replication_seed,
+    run_replications,
+    seed_label,
+)
 from paysim.engine.streams import name_key
 
 
@@ -140,3 +147,15 @@ def test_seed_label_reruns_the_replication() -> None:
     seed_sequence = replication_seed(123, 7)
     assert seed_label(seed_sequence) == "123/7"
     assert seed_label(np.random.SeedSequence(5)) == "5"
+
+
+def test_run_replications_gives_each_its_own_seed_in_any_order() -> None:
+    def first_uniform(r: int, seed_sequence: np.random.SeedSequence) -> tuple[int, float]:
+        return r, float(RandomStreams(seed_sequence).stream("x").uniform(1)[0])
+
+    forward = dict(run_replications(first_uniform, seed=8, replications=range(4)))
+    backward = dict(run_replications(first_uniform, seed=8, replications=[3, 2, 1, 0]))
+    only_two = dict(run_replications(first_uniform, seed=8, replications=[2]))
+    assert forward == backward
+    assert only_two[2] == forward[2]
+    assert len(set(forward.values())) == 4
