@@ -126,3 +126,18 @@ def test_basket_amounts_follow_each_markets_distribution(days: float) -> None:
         sigma = (np.log(p99) - np.log(p50)) / special.ndtri(0.99)
         # amounts are rounded to the minor unit (0.01): far below the lognormal's spread
         assert stats.kstest(amount, stats.lognorm(s=sigma, scale=p50).cdf).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("days", DAYS)
+def test_attempts_slower_than_the_timeout_time_out(days: float) -> None:
+    # card_sg latency is lognormal(450, 2500): a 300 ms timeout cuts about 71 % of attempts
+    overrides = {**NO_OUTAGES, "channels.card_sg.timeout_ms": 300.0}
+    payments = paysim.simulate(QUICKSTART, seed=3, days=days / 2, overrides=overrides).payments
+    card = payments[payments["channel"] == "card_sg"]
+    timed_out = card[card["outcome"] == "timeout"]
+    sigma = (np.log(2500) - np.log(450)) / special.ndtri(0.99)
+    assert _binomial_ok(len(timed_out), len(card), stats.lognorm(s=sigma, scale=450).sf(300.0))
+    assert (timed_out["latency_ms"] == 300.0).all(), "the platform waits exactly the timeout"
+    assert (card.loc[card["outcome"] != "timeout", "latency_ms"] <= 300.0).all()
+    answered = card[card["outcome"] != "timeout"]
+    assert _binomial_ok(int((answered["outcome"] == "succeeded").sum()), len(answered), 0.792)
