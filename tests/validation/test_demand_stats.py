@@ -109,3 +109,14 @@ def test_custom_weights_are_normalised_to_the_daily_total() -> None:
     assert model.intensity(2 * SECONDS_PER_DAY) == pytest.approx(16_000, rel=1e-12)
     local_hour = (np.arange(len(model.rate_per_s)) * 900 // 3600 + 7) % 24
     assert np.all(model.rate_per_s[local_hour < 12] == 0)
+
+
+def test_no_orders_arrive_in_hours_of_zero_weight() -> None:
+    weights = [0.0] * 12 + [1.0] * 12
+    model = _model(3, **{"demand.diurnal": weights})
+    times, _, counts, rates = _draw_all(model, 3)
+    local_hour = ((times // 3600).astype(int) + 7) % 24
+    per_hour = np.bincount(local_hour, minlength=24)
+    assert per_hour[:12].sum() == 0
+    assert abs(counts.sum() - rates.sum()) <= Z * np.sqrt(rates.sum())
+    assert stats.chisquare(per_hour[12:]).pvalue > P_MIN  # flat over the other twelve
