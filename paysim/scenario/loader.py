@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from paysim.errors import ScenarioError, field_problem
 from paysim.model.distributions import DIST_FAMILIES
 from paysim.model.spec import Scenario
+from paysim.scenario.safe_yaml import safe_load
 from paysim.scenario.strategies import strategy_problems
 
 ITEM_KEYS = ("id", "code", "kind", "name")
@@ -34,7 +35,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
     """Parse YAML text; only plain data (mappings, lists, scalars) is accepted."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.constructor.ConstructorError as exc:
         where = _mark(origin, exc.problem_mark)
         tag = (exc.problem or "").split("tag ")[-1].strip("'")
