@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from paysim.errors import ScenarioError, field_problem
 from paysim.model.distributions import DIST_FAMILIES
 from paysim.model.spec import Scenario
-from paysim.scenario.safe_yaml import safe_load
+from paysim.scenario.safe_yaml import DuplicateKeyError, safe_load
 from paysim.scenario.strategies import strategy_problems
 
 ITEM_KEYS = ("id", "code", "kind", "name")
@@ -42,6 +42,8 @@ def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
         raise ScenarioError.at(
             where, f"YAML tag {tag} is not allowed: scenario files hold data only"
         ) from None
+    except DuplicateKeyError as exc:
+        raise ScenarioError.at(_mark(origin, exc.problem_mark), str(exc.problem)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]

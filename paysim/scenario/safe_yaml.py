@@ -25,8 +25,25 @@ _FLOAT = re.compile(
 _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping names the same key twice (YAML forbids it; PyYAML keeps the last silently)."""
+
+
 class ScenarioLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` with YAML 1.2 core-schema booleans, integers and floats."""
+    """``yaml.SafeLoader`` with YAML 1.2 core-schema scalars that refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, refusing a key written twice (merged ``<<`` keys may be overridden)."""
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            if key_node.value in seen:
+                raise DuplicateKeyError(
+                    problem=f"duplicate key '{key_node.value}'", problem_mark=key_node.start_mark
+                )
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
 
 
 ScenarioLoader.yaml_implicit_resolvers = {

@@ -19,6 +19,7 @@ import paysim
 from paysim.errors import ScenarioError
 from paysim.scenario import parse_set
 from paysim.scenario.loader import parse_yaml
+from tests.conftest import QUICKSTART
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,24 @@ def test_norway_is_a_market(tiny_scenario: dict[str, Any], tmp_path: Path, run_c
 def test_python_tags_stay_refused() -> None:
     with pytest.raises(ScenarioError, match="not allowed"):
         parse_yaml("v: !!python/object/apply:os.system [true]")
+
+
+def test_a_key_written_twice_is_an_error_not_a_silent_override(tmp_path: Path, run_cli) -> None:
+    # the second 'fee:' would silently win: a typo that changes the world unseen
+    text = QUICKSTART.read_text()
+    edited = text.replace(
+        "    fee: {percent: 2.2}\n", "    fee: {percent: 2.2}\n    fee: {percent: 9}\n"
+    )
+    assert edited != text
+    path = tmp_path / "twice.yaml"
+    path.write_text(edited)
+    line = edited.splitlines().index("    fee: {percent: 9}") + 1
+
+    result = run_cli("validate", path)
+    assert result.code == 2
+    assert result.err_lines == [f"{path}:{line}:5: duplicate key 'fee'"]
+
+
+def test_merge_keys_may_still_be_overridden() -> None:
+    data = parse_yaml("base: &b {percent: 1, fixed: 2}\nfee:\n  <<: *b\n  percent: 3\n")
+    assert data["fee"] == {"percent": 3, "fixed": 2}
