@@ -60,8 +60,12 @@ def check_log_is_consistent(result: paysim.RunResult) -> None:
     horizon_s = result.days * SECONDS_PER_DAY
     assert ((payments["t_s"] >= 0) & (payments["t_s"] < horizon_s)).all()
     unavailable = payments["decline_code"] == "channel_unavailable"
+    blocked = payments["outcome"] == "blocked"  # stopped by the platform, never sent
     assert (payments.loc[unavailable, "outcome"] == "failed").all()
-    assert payments["latency_ms"].isna().equals(unavailable), "no latency only when unreached"
+    unreached = unavailable | blocked
+    assert payments["latency_ms"].isna().equals(unreached), "no latency only when unreached"
+    assert (payments.loc[blocked, "channel"].astype(str) == "").all()
+    assert (payments.loc[~blocked, "channel"].astype(str) != "").all()
     succeeded = payments["outcome"] == "succeeded"
     assert (payments.loc[~succeeded, "fee_reporting"] == 0).all()
     assert (payments["amount"] > 0).all()
@@ -74,6 +78,21 @@ def check_kpis_are_finite_numbers(result: paysim.RunResult) -> None:
         assert math.isfinite(value), name
 
 
+def check_kyc_limits_hold(result: paysim.RunResult) -> None:
+    # what a buyer of a tier pays: each payment within per_payment, each UTC day within daily
+    kyc = result.scenario.risk.kyc
+    paid = result.payments[result.payments["outcome"] == "succeeded"]
+    day = (paid["t_s"] // SECONDS_PER_DAY).astype(int)
+    for tier in ("none", "basic", "full"):
+        limits = getattr(kyc, tier)
+        of_tier = paid["kyc_tier"] == tier
+        if limits.per_payment is not None:
+            assert (paid.loc[of_tier, "amount_reporting"] <= limits.per_payment + 1e-9).all()
+        if limits.daily is not None:
+            spent = paid[of_tier].groupby([paid["buyer_id"], day])["amount_reporting"].sum()
+            assert spent.max() <= limits.daily + 1e-9 if len(spent) else True, (tier, spent.max())
+
+
 def check_all(result: paysim.RunResult) -> None:
     check_kpis_are_finite_numbers(result)
     check_money_is_conserved(result)
@@ -81,3 +100,4 @@ def check_all(result: paysim.RunResult) -> None:
     check_attempts_per_checkout(result)
     check_kpis_match_the_log(result)
     check_log_is_consistent(result)
+    check_kyc_limits_hold(result)

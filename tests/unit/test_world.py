@@ -136,3 +136,23 @@ def test_escrow_peak_is_what_was_captured_when_nothing_is_released(steady) -> No
     # quickstart delivery takes days: within half a day nothing leaves escrow, so the peak is
     # every captured order's value, converted to CNY and back (rounding to the fen only)
     assert steady.kpis["escrow_peak"] == pytest.approx(steady.kpis["gmv"], rel=1e-5)
+
+
+@pytest.mark.parametrize("batch_s", [60.0, 3500.0], ids=["windows-end-at-midnight", "spanning"])
+def test_daily_kyc_limit_holds_when_a_window_spans_midnight(batch_s: float) -> None:
+    # with 3500 s windows one window runs from 23:20 to 00:18: a payment after midnight must
+    # count against the new day, not the day the window started in
+    overrides = {
+        "markets.ID.kyc_mix": {"none": 1.0},
+        "markets.TH.kyc_mix": {"none": 1.0},
+        "markets.ID.buyers": 300,
+        "markets.TH.buyers": 200,
+        "risk.kyc.none.daily": 25.0,
+        "engine.batch_s": batch_s,
+    }
+    payments = paysim.simulate(QUICKSTART, seed=5, days=3, overrides=overrides).payments
+    paid = payments[payments["outcome"] == "succeeded"]
+    day = (paid["t_s"] // 86_400).astype(int)
+    spent = paid.groupby([paid["buyer_id"], day])["amount_reporting"].sum()
+    assert (payments["decline_code"] == "kyc_limit").any()
+    assert spent.max() <= 25.0 + 1e-9

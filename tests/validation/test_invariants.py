@@ -24,6 +24,14 @@ def _share(low: float = 0.0, high: float = 1.0) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
+KYC_MIXES = [{"full": 1.0}, {"none": 1.0}, {"none": 0.3, "basic": 0.3, "full": 0.4}]
+
+
+def _limit() -> st.SearchStrategy[float | None]:
+    """A KYC limit of the unverified tier in USD, or none (basic and full have none)."""
+    return st.one_of(st.none(), _share(5.0, 200.0))
+
+
 @st.composite
 def perturbations(draw: st.DrawFn) -> dict[str, Any]:
     """Overrides of the quickstart, each within what its schema allows."""
@@ -53,6 +61,15 @@ def perturbations(draw: st.DrawFn) -> dict[str, Any]:
         "reporting_currency": draw(st.sampled_from(["USD", "EUR", "JPY", "CNY"])),
         "channels.wallet_local.currency": draw(st.sampled_from(["USD", "SGD", "JPY", "CNY"])),
         "markets.CN.currency": draw(st.sampled_from(["CNY", "JPY", "KRW"])),
+        # the platform's own controls and the buyers' shortcuts
+        "markets.ID.kyc_mix": draw(st.sampled_from(KYC_MIXES)),
+        "markets.ID.buyers": draw(st.sampled_from([300, 200_000])),  # few: daily limits bite
+        "risk.kyc.none": {"per_payment": draw(_limit()), "daily": draw(_limit())},
+        "checkout.one_click_share": draw(_share()),
+        "checkout.password_free_share": draw(_share()),
+        "checkout.default_method_share": draw(_share()),
+        "checkout.personal_limit.share": draw(_share()),
+        "checkout.patience_s": {"dist": "exponential", "mean": draw(_share(0.5, 600.0))},
     }
 
 
