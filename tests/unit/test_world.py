@@ -149,8 +149,9 @@ def test_daily_kyc_limit_holds_when_a_window_spans_midnight(batch_s: float) -> N
         "markets.TH.buyers": 200,
         "risk.kyc.none.daily": 25.0,
         "engine.batch_s": batch_s,
+        "demand.orders_per_day": 3000,
     }
-    payments = paysim.simulate(QUICKSTART, seed=5, days=3, overrides=overrides).payments
+    payments = paysim.simulate(QUICKSTART, seed=5, days=1.5, overrides=overrides).payments
     paid = payments[payments["outcome"] == "succeeded"]
     day = (paid["t_s"] // 86_400).astype(int)
     spent = paid.groupby([paid["buyer_id"], day])["amount_reporting"].sum()
