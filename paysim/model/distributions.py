@@ -157,19 +157,24 @@ class Empirical(_Dist):
                 raise ValueError("weights must be >= 0 with a positive sum")
         return self
 
-    def _cumulative(self) -> np.ndarray:
-        weights = np.ones(len(self.values)) if self.weights is None else np.array(self.weights)
-        cumulative = np.cumsum(weights)
-        return cumulative / cumulative[-1]
+    @cached_property
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values in increasing order with their cumulative probabilities (a monotone ppf)."""
+        values = np.asarray(self.values, dtype=float)
+        weights = np.ones(len(values)) if self.weights is None else np.asarray(self.weights, float)
+        order = np.argsort(values, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        return values[order], cumulative / cumulative[-1]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        index = np.searchsorted(self._cumulative(), u, side="right")
-        return np.asarray(self.values)[np.minimum(index, len(self.values) - 1)]
+        values, cumulative = self._sorted
+        index = np.searchsorted(cumulative, u, side="right")
+        return values[np.minimum(index, len(values) - 1)]
 
     @property
     def mean(self) -> float:  # noqa: D102
-        probabilities = np.diff(self._cumulative(), prepend=0.0)
-        return float(np.dot(probabilities, self.values))
+        values, cumulative = self._sorted
+        return float(np.dot(np.diff(cumulative, prepend=0.0), values))
 
 
 Distribution = Annotated[

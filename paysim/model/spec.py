@@ -29,6 +29,8 @@ from paysim.model.spec_types import (
     mix_problem,
 )
 
+MAX_HORIZON_DAYS = 3660
+
 
 class MarketSpec(Spec):
     """A country: its currency, its buyers and sellers, how its buyers like to pay."""
@@ -80,7 +82,7 @@ class Scenario(Spec):
 
     name: str = Field(min_length=1)
     description: str = ""
-    horizon_days: float = Field(gt=0, le=3660)
+    horizon_days: float = Field(gt=0, le=MAX_HORIZON_DAYS)
     reporting_currency: Currency = "USD"
     seed: int = Field(default=0, ge=0)
     engine: EngineSpec = Field(default_factory=EngineSpec)

@@ -202,7 +202,7 @@ class World:
         paid = np.flatnonzero(succeeded)
         if paid.size:
             self._capture(attempts, paid, channel[paid], fee_minor[paid], t_result[paid])
-            day = int(attempts["t_s"][0] // SECONDS_PER_DAY)
+            day = (attempts["t_s"][paid] // SECONDS_PER_DAY).astype(np.int64)
             self.checkout.buyers.record_spend(
                 attempts["buyer_id"][paid], amount_reporting[paid], day
             )
@@ -223,7 +223,7 @@ class World:
 
     def _platform_controls(self, attempts: Batch, amount_reporting: np.ndarray) -> np.ndarray:
         """Decline code per attempt of the platform's own checks (``NO_CODE`` to send it)."""
-        day = int(attempts["t_s"][0] // SECONDS_PER_DAY)
+        day = (attempts["t_s"] // SECONDS_PER_DAY).astype(np.int64)
         over_kyc = self.checkout.buyers.over_kyc_limit(
             attempts["buyer_id"], attempts["kyc_tier"], amount_reporting, day
         )
