@@ -36,7 +36,7 @@ from paysim.model.declines import (
 from paysim.model.distributions import Lognormal, ppf_grouped
 from paysim.model.fx import FixedRates
 from paysim.model.networks import CardNetworks
-from paysim.model.outages import StepFunction, StepTable, health
+from paysim.model.outages import OutageTimeline, StepFunction, StepTable, health
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 
@@ -51,6 +51,7 @@ __all__ = [  # the decline names are re-exported: they lived here before decline
     "ChannelResult",
     "ChannelTable",
     "ChannelTruth",
+    "OutageTimeline",
 ]
 
 OUTCOMES = ("succeeded", "declined", "failed", "timeout", "blocked", "abandoned")

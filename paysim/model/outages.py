@@ -111,6 +111,29 @@ class StepFunction:
         return float(np.sum(np.diff(bounds)[self.values == value]))
 
 
+class OutageTimeline:
+    """The outage intervals of one renewal process, with point and total look-ups.
+
+    A thin view kept for callers of the earlier API (``paysim.model.channels`` re-exports it);
+    the model itself folds episodes into ``StepFunction`` health.
+    """
+
+    def __init__(self, spec: OutageSpec | None, horizon_s: float, rng: np.random.Generator) -> None:
+        if spec is None:
+            self.starts_s, self.ends_s = np.empty(0), np.empty(0)
+        else:
+            self.starts_s, self.ends_s = renewal_episodes(spec, horizon_s, rng)
+        self.health = StepFunction.from_episodes(self.starts_s, self.ends_s, 0.0)
+
+    def is_down(self, t_s: np.ndarray) -> np.ndarray:
+        """Whether an outage is under way at each time."""
+        return self.health(t_s) == 0.0
+
+    def down_seconds(self, horizon_s: float) -> float:
+        """Total outage time within ``[0, horizon_s)``."""
+        return self.health.measure(horizon_s)
+
+
 class StepTable:
     """Several step functions on one merged grid: one ``searchsorted`` gives all their values."""
 
@@ -133,8 +156,7 @@ def outage_health(
     """0 during the outages of a renewal process, 1 otherwise."""
     if spec is None:
         return StepFunction.constant()
-    starts, ends = renewal_episodes(spec, horizon_s, rng)
-    return StepFunction.from_episodes(starts, ends, 0.0)
+    return OutageTimeline(spec, horizon_s, rng).health
 
 
 def degradation_health(

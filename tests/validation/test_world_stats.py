@@ -24,6 +24,8 @@ from tests.conftest import QUICKSTART
 Z = 5.0
 P_MIN = 0.001
 NO_OUTAGES = {f"channels.{c}.outages": None for c in ("card_sg", "wallet_local", "bank_local")}
+# success.base is the probability for a low-risk buyer: take the buyers' risk away
+NO_RISK = {f"markets.{m}.buyer_risk_mean": 0.0 for m in ("ID", "TH")}
 DAYS = [1.0, pytest.param(8.0, marks=pytest.mark.slow)]
 SUCCESS = {"card_sg": 0.90 * 0.88, "wallet_local": 0.95, "bank_local": 0.90}
 LATENCY = {"card_sg": (450, 2500), "wallet_local": (350, 1800), "bank_local": (900, 6000)}
@@ -32,7 +34,8 @@ LATENCY = {"card_sg": (450, 2500), "wallet_local": (350, 1800), "bank_local": (9
 @functools.lru_cache(maxsize=2)
 def _steady(days: float) -> pd.DataFrame:
     """The quickstart's payments log without outages (shared by the tests that only read it)."""
-    return paysim.simulate(QUICKSTART, seed=17, days=days, overrides=NO_OUTAGES).payments
+    overrides = {**NO_OUTAGES, **NO_RISK}
+    return paysim.simulate(QUICKSTART, seed=17, days=days, overrides=overrides).payments
 
 
 def _binomial_ok(successes: int, n: int, p: float) -> bool:
