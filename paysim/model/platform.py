@@ -23,6 +23,7 @@ channel's settlement currency):
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Protocol
 
 import numpy as np
@@ -37,11 +38,21 @@ from paysim.model.fx import FixedRates
 from paysim.model.ledger import HOLDINGS, LIABILITIES, Account, Ledger, per_currency
 from paysim.model.metrics import PlatformTotals
 from paysim.model.money_calendar import FLOW_ACCOUNTS, SLOT_S, Flow, MoneyCalendar, Scheduled
-from paysim.model.order_fate import CHARGEBACK, NONE, REFUND, OrderFate, percent_of
+from paysim.model.order_fate import CHARGEBACK, NONE, OrderFate, percent_of
 from paysim.model.payouts import SellerSubledger
+from paysim.model.platform_accrual import accrue
 from paysim.model.spec import Scenario
 
 A = Account
+
+
+class Payout(IntEnum):
+    """Rows of ``Platform.paid_out``: what the payout runs moved, per currency."""
+
+    SELLERS = 0  # paid to sellers
+    RECOVERED = 1  # netted against what sellers owed
+    FEES = 2  # payout fees
+    INFLUENCERS = 3  # paid to influencers
 
 
 class ChannelTerms(Protocol):
@@ -99,6 +110,7 @@ class Platform:
         )
         self.low_water = np.zeros((len(Account), self.n_currencies), dtype=np.int64)
         self.high_water = np.zeros((len(Account), self.n_currencies), dtype=np.int64)
+        self.paid_out = np.zeros((len(Payout), self.n_currencies), dtype=np.int64)
         self._factor = rates.minor_factor[:, reporting] / 10.0 ** rates.exponent[reporting]
 
     # -- capture ----------------------------------------------------------------------
@@ -200,7 +212,7 @@ class Platform:
         flows += self._reversal_flows(fate, seller_currency, settle_currency, back, channel)
         self.calendar.schedule(flows)
         self._queue_sellers(fate, orders["seller_id"])
-        self._accrue(fate, orders)
+        accrue(self, fate, orders)
         return fate
 
     def _reversal_flows(
@@ -312,13 +324,19 @@ class Platform:
         ledger.post(A.PAYOUT_FEES, A.PLATFORM_CASH, currency, fee)
         influencers = -ledger.balance(A.INFLUENCER_PAYABLE)
         ledger.post(A.INFLUENCER_PAYABLE, A.PLATFORM_CASH, every, influencers)
+        n = self.n_currencies
+        paid_out = self.paid_out
+        paid_out[Payout.SELLERS] += per_currency(currency, result.paid, n)
+        paid_out[Payout.RECOVERED] += per_currency(currency, result.recovered, n)
+        paid_out[Payout.FEES] += per_currency(currency, fee, n)
+        paid_out[Payout.INFLUENCERS] += influencers
         if ledger.balance(A.SELLER_PAYABLE).any():
             raise PaysimError("seller subledger and ledger disagree after the payout run")
         totals = self.totals
         totals.payouts += int(paying.sum())
-        totals.payouts_value += self._reporting(currency, result.paid)
+        totals.payouts_value += self.money_reporting(currency, result.paid)
         fixed = np.where(paying, self.payout_fee_fixed_minor[currency], 0)
-        totals.payout_fees_fixed += self._reporting(currency, fixed)
+        totals.payout_fees_fixed += self.money_reporting(currency, fixed)
 
     def _watch(self) -> None:
         balances = self.ledger.balances
@@ -353,58 +371,12 @@ class Platform:
         """Credit balance of ``account`` (what it holds if a liability), reporting currency."""
         return float(np.dot(-self.ledger.balances[account], self._factor))
 
-    def _reporting(self, currency: np.ndarray, amount_minor: np.ndarray) -> float:
+    def money_reporting(self, currency: np.ndarray, amount_minor: np.ndarray) -> float:
+        """Total of integer amounts, each in its currency, in reporting-currency major units."""
         amount = np.asarray(amount_minor, dtype=np.int64)
         if not amount.size:
             return 0.0
         return float(np.dot(per_currency(currency, amount, self.n_currencies), self._factor))
-
-    def _accrue(self, fate: OrderFate, orders: Batch) -> None:
-        """Each order's money over its whole life, accrued now (see ``PlatformTotals``)."""
-        totals, rep = self.totals, self._reporting
-        t_s, amount_minor, currency = orders["t_s"], orders["amount_minor"], orders["currency"]
-        seller_currency, channel = orders["seller_currency"], orders["channel"]
-        campaign, group = orders["campaign"], orders["group"]
-        totals.captured_orders += len(t_s)
-        side_back = fate.reversed_value - fate.take_back  # the seller's part of a reversal
-        recovered = fate.post & fate.seller_side & ~fate.won
-        restored = fate.pre_release & fate.won
-        take = fate.take - np.where(recovered, fate.take_back, 0)
-        totals.take_revenue += rep(seller_currency, take + np.where(restored, fate.take_back, 0))
-        commission = rep(seller_currency, fate.commission)
-        totals.influencer_commission += commission
-        if self.spec.commission_paid_by == "platform":
-            totals.commission_expense += commission
-        lifted = campaign >= 0
-        totals.campaign_orders += int(lifted.sum())
-        totals.campaign_gmv += rep(currency[lifted], amount_minor[lifted])
-        totals.group_buy_orders += int((group >= 0).sum())
-        for kind in (REFUND, CHARGEBACK):
-            mask = fate.kind == kind
-            value = rep(currency[mask], fate.reversed_amount[mask])
-            if kind == REFUND:
-                totals.refunds += int(mask.sum())
-                totals.refunds_value += value
-            else:
-                totals.chargebacks += int(mask.sum())
-                totals.chargeback_value += value
-                fee_currency = self.channels.currency[channel[mask]]
-                totals.dispute_fees += rep(
-                    fee_currency, self.channels.dispute_fee_minor[channel[mask]]
-                )
-        totals.chargebacks_won += int(fate.won.sum())
-        lost = fate.post & ~fate.seller_side & ~fate.won
-        totals.chargeback_losses += rep(seller_currency[lost], fate.reversed_value[lost])
-        seller_net = (
-            fate.seller_share - np.where(recovered, side_back, 0) + np.where(restored, side_back, 0)
-        )
-        totals.payout_fees_accrued += rep(
-            seller_currency, percent_of(np.maximum(seller_net, 0), self.spec.payout.fee_percent)
-        )
-        paid = fate.seller_share > 0
-        totals.payout_delay_orders += int(paid.sum())
-        delay_s = self.payout_time(fate.release_s[paid]) - t_s[paid]
-        totals.payout_delay_days_sum += float(delay_s.sum()) / SECONDS_PER_DAY
 
     def escrow_reporting(self) -> float:
         """Escrow held now, in the reporting currency."""
