@@ -78,8 +78,10 @@ class Arrivals:
         return {"campaign": self.campaign[index], "group": self.group[index]}
 
 
-# Uniform fields a group's orders share, looked up by group id in the keyed stream "group_buy".
+# Uniforms a group's orders share: ``streams.keyed(GROUP_LUCK_STREAM).uniforms(group,
+# len(GROUP_LUCK))``, looked up by group id, so every order of a group gets one seller and item.
 GROUP_LUCK = ("seller", "amount")
+GROUP_LUCK_STREAM = "group_buy"
 
 
 class DemandModel:
@@ -118,6 +120,8 @@ class DemandModel:
     def arrivals(self, t0: float, t1: float, stream: BlockStream) -> Arrivals:
         """Draw the arrivals in ``[t0, t1)``: times (sorted), corridors, campaigns, groups."""
         single = self._singles(t0, t1, stream)
+        if not self.groups.active:
+            return single
         grouped = self.groups.arrivals(t0, t1)
         if not len(grouped.t_s):
             return single
@@ -161,6 +165,7 @@ class GroupBuys:
     ) -> None:
         spec = scenario.demand.group_buys
         self.spec = spec
+        self.active = spec.groups_per_day > 0
         ratio = spec.groups_per_day / scenario.demand.orders_per_day
         total = organic_per_s.sum(axis=1) * ratio
         self.edges_s = grid_edges_s
@@ -174,7 +179,7 @@ class GroupBuys:
 
     def arrivals(self, t0: float, t1: float) -> Arrivals:
         """Members of open groups whose order falls in ``[t0, t1)``."""
-        if self.spec.groups_per_day > 0:
+        if self.active:
             opened = self._open(t0, t1)
             if len(opened.t_s):
                 self.waiting = _concat([self.waiting, opened])

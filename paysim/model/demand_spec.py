@@ -90,7 +90,9 @@ class CampaignSpec(Spec):
     @model_validator(mode="after")
     def _scheduled(self) -> CampaignSpec:
         if not self.starts_h and self.every_h is None and self.per_day == 0:
-            raise ValueError("needs starts_h, every_h or per_day: it would never run")
+            raise ScenarioError.at(
+                f"demand.campaigns.{self.id}", "needs starts_h, every_h or per_day to ever run"
+            )
         return self
 
 

@@ -25,51 +25,58 @@ class PayoutResult:
 
 
 class SellerSubledger:
-    """Per-seller payables and receivables, queued by payout run and netted at each run."""
+    """Per-seller payables and receivables, queued by booking slot and netted at each run.
+
+    A queued row is 16 bytes: the slot (int32), the seller (int32) and a signed amount
+    (positive: the seller is owed it; negative: the seller owes it).
+    """
 
     def __init__(self, seller_currency: np.ndarray) -> None:
         self.seller_currency = np.asarray(seller_currency, dtype=np.intp)
         self.n_sellers = len(self.seller_currency)
         self.receivable = np.zeros(self.n_sellers, dtype=np.int64)
-        self._queued: list[tuple[np.ndarray, ...]] = []
-        self._run = np.empty(0, dtype=np.int64)
-        self._seller = np.empty(0, dtype=np.int64)
-        self._payable = np.empty(0, dtype=np.int64)
-        self._owed = np.empty(0, dtype=np.int64)
+        self._queued: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._slot = np.empty(0, dtype=np.int32)
+        self._seller = np.empty(0, dtype=np.int32)
+        self._amount = np.empty(0, dtype=np.int64)
 
     def queue(
         self, slot: np.ndarray, seller: np.ndarray, payable: np.ndarray, owed: np.ndarray
     ) -> None:
         """Queue amounts a seller is owed (``payable``) or owes (``owed``), booked in ``slot``."""
-        keep = (payable != 0) | (owed != 0)
-        if keep.any():
-            self._queued.append((slot[keep], seller[keep], payable[keep], owed[keep]))
+        for amount in (payable, -owed):
+            keep = amount != 0
+            if keep.any():
+                self._queued.append(
+                    (slot[keep].astype(np.int32), seller[keep].astype(np.int32), amount[keep])
+                )
 
     def settle(self, booked_before_slot: int) -> PayoutResult:
         """Net each seller's amounts booked before ``booked_before_slot`` against their debts."""
         self._merge()
-        due = self._run < booked_before_slot
-        seller = self._seller[due]
-        payable = _sum_by(seller, self._payable[due], self.n_sellers)
-        self.receivable += _sum_by(seller, self._owed[due], self.n_sellers)
+        due = self._slot < booked_before_slot
+        seller, amount = self._seller[due], self._amount[due]
+        credit = amount > 0
+        payable = _sum_by(seller[credit], amount[credit], self.n_sellers)
+        self.receivable -= _sum_by(seller[~credit], amount[~credit], self.n_sellers)
         rest = ~due
-        self._run, self._seller = self._run[rest], self._seller[rest]
-        self._payable, self._owed = self._payable[rest], self._owed[rest]
+        self._slot, self._seller = self._slot[rest], self._seller[rest]
+        self._amount = self._amount[rest]
         recovered = np.minimum(payable, self.receivable)
         self.receivable -= recovered
         return PayoutResult(paid=payable - recovered, recovered=recovered)
 
-    def queued_payable(self) -> int:
-        """Total of queued payables (all currencies mixed; for tests)."""
+    def queued_rows(self) -> int:
+        """Rows waiting for a payout run (memory use is 16 bytes each)."""
         self._merge()
-        return int(self._payable.sum())
+        return len(self._amount)
 
     def _merge(self) -> None:
         if not self._queued:
             return
-        parts = [(self._run, self._seller, self._payable, self._owed), *self._queued]
-        self._run, self._seller, self._payable, self._owed = (
-            np.concatenate([p[i] for p in parts]) for i in range(4)
+        parts = [(self._slot, self._seller, self._amount), *self._queued]
+        self._slot, self._seller, self._amount = (
+            np.concatenate([p[i] for p in parts]) for i in range(3)
         )
         self._queued = []
 

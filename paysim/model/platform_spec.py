@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from paysim.errors import ScenarioError
 from paysim.model.distributions import Distribution, Lognormal, Uniform
 from paysim.model.spec_types import Currency, Probability, Spec
 
@@ -115,8 +116,10 @@ class PlatformSpec(Spec):
             + disputes.probability
         )
         if total > 1:
-            raise ValueError(
-                "refunds.before_release_probability + refunds.after_release_probability + "
-                f"disputes.probability must be <= 1, got {total:.6g}"
+            raise ScenarioError.at(
+                "platform.refunds",
+                "before_release_probability + after_release_probability + "
+                "disputes.probability must be <= 1",
+                round(total, 6),
             )
         return self

@@ -70,7 +70,10 @@ def test_campaign_kinds_fill_their_defaults():
 @pytest.mark.parametrize(
     ("campaign", "problem"),
     [
-        ({"id": "x", "kind": "live_stream"}, "demand.campaigns.x: needs starts_h"),
+        (
+            {"id": "x", "kind": "live_stream"},
+            "demand.campaigns.x: needs starts_h, every_h or per_day",
+        ),
         (
             {"id": "x", "kind": "live_stream", "per_day": 1.0, "buyer_markets": ["VN"]},
             "demand.campaigns.x.buyer_markets: no corridor has buyer market, got 'VN'",

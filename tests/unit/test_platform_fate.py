@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -194,3 +195,21 @@ def test_refund_kinds_and_partial_shares():
     partial = share < 0.999
     assert abs(partial.mean() - 0.5) < 0.02
     assert share[partial].min() > 0.09 and share[partial].max() < 0.91
+
+
+def test_fate_probabilities_must_leave_room_for_no_fate():
+    from paysim.errors import ScenarioError
+    from paysim.scenario.loader import validate_model
+
+    with pytest.raises(ScenarioError) as error:
+        validate_model(
+            PlatformSpec,
+            {
+                "refunds": {"before_release_probability": 0.7, "after_release_probability": 0.3},
+                "disputes": {"probability": 0.1},
+            },
+        )
+    assert error.value.problems == [
+        "platform.refunds: before_release_probability + after_release_probability + "
+        "disputes.probability must be <= 1, got 1.1"
+    ]
