@@ -15,7 +15,7 @@ from paysim.model.metrics import PlatformTotals, RunTotals
 
 KPI_DESCRIPTIONS: dict[str, str] = {
     "checkouts": "checkouts started (buyers who reached the payment page)",
-    "payments_attempted": "payment attempts sent to a channel (rows of payments.parquet)",
+    "payments_attempted": "attempts the buyer confirmed, blocked ones included (rows of the log)",
     "payments_succeeded": "attempts that succeeded",
     "payments_failed": "attempts that did not succeed (declined, failed, timeout, blocked, ...)",
     "checkouts_abandoned": "checkouts left at a funnel step or after a failure without retry",

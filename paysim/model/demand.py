@@ -103,6 +103,7 @@ class DemandModel:
             local_hour = np.floor(mid_hours + market.utc_offset_h).astype(int) % 24
             organic[:, j] = per_second * corridor.share * weights[local_hour]
         self.organic_per_s = organic
+        self.rate_per_s = organic  # organic rate per 15-minute cell and corridor (no campaigns)
         self.occurrences = campaign_model.schedule(demand.campaigns, horizon_s, streams)
         self.rate = campaign_model.components(
             self.grid_edges_s,

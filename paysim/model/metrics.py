@@ -19,6 +19,7 @@ class RunTotals:
         default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64)
     )
     abandoned_after_failure: int = 0
+    left_during_processing: int = 0
     paid_orders: int = 0
     attempts_by_outcome: np.ndarray = field(
         default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64)

@@ -9,8 +9,17 @@ from paysim.engine.recorder import Column, ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
 from paysim.model.batch import Batch
-from paysim.model.channels import DECLINE_CODES, OUTCOMES, SUCCEEDED, ChannelResult, ChannelTable
-from paysim.model.checkout import CheckoutModel
+from paysim.model.channels import (
+    BLOCKED,
+    DECLINE_CODES,
+    NO_CODE,
+    OUTCOMES,
+    SUCCEEDED,
+    ChannelResult,
+    ChannelTable,
+)
+from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
+from paysim.model.checkout_spec import KYC_TIERS
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
@@ -21,6 +30,10 @@ from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
+# declines by the platform's own controls, after the channels' codes
+PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit")
+ALL_DECLINE_CODES = (*DECLINE_CODES, *PLATFORM_DECLINE_CODES)
+KYC_LIMIT, PERSONAL_LIMIT = (ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES)
 
 
 def payment_columns(
@@ -36,13 +49,13 @@ def payment_columns(
         Column("buyer_market", categories=markets),
         Column("seller_market", categories=markets),
         Column("method", categories=METHODS),
-        Column("channel", categories=channels),
+        Column("channel", categories=("", *channels)),
         Column("amount", "float64"),
         Column("amount_minor", "int64"),
         Column("currency", categories=currencies),
         Column("amount_reporting", "float64"),
         Column("outcome", categories=OUTCOMES),
-        Column("decline_code", categories=DECLINE_CODES),
+        Column("decline_code", categories=ALL_DECLINE_CODES),
         Column("latency_ms", "float64"),
         Column("fee_reporting", "float64"),
         Column("is_fraud", "bool"),
@@ -50,6 +63,7 @@ def payment_columns(
         Column("risk_score", "float32"),
         Column("defence_action", categories=DEFENCE_ACTIONS),
         Column("p_success", "float32"),
+        Column("kyc_tier", categories=KYC_TIERS),
     ]
 
 
@@ -78,7 +92,9 @@ class World:
         self.streams = RandomStreams(seed)
         self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
         self.demand = DemandModel(scenario, horizon_s, self.streams)
-        self.checkout = CheckoutModel(scenario, self.markets, self.currencies, self.streams)
+        self.checkout = CheckoutModel(
+            scenario, self.markets, self.currencies, self.streams, self._to_reporting
+        )
         self.channels = ChannelTable(scenario, self.markets, self.rates, self.streams, horizon_s)
         self.ledger = Ledger(self.currencies)
         self.platform = Platform(
@@ -103,6 +119,9 @@ class World:
             start_s=payout_s - SECONDS_PER_DAY,
             partial_last=False,
         )
+
+    def _to_reporting(self, amount_minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
+        return self.rates.to_major(amount_minor, currency, self.reporting)
 
     def _routing_context(self) -> RoutingContext:
         fixed_reporting = self.rates.to_major(
@@ -150,11 +169,79 @@ class World:
         self.platform.book_due(t1)
 
     def _attempt(self, attempts: Batch) -> Batch:
-        t_s, market = attempts["t_s"], attempts["buyer_market"]
-        candidates = self.channels.eligible[market, attempts["method"]]
+        """Send due attempts (sorted by time); return the retries they cause."""
+        n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
         )
+        luck = self.checkout.attempt_luck(attempts)
+        blocked = self._platform_controls(attempts, amount_reporting)
+        outcome = np.full(n, BLOCKED, dtype=np.int8)
+        code = blocked
+        latency_ms = np.full(n, np.nan)
+        fee_minor = np.zeros(n, dtype=np.int64)
+        p_success = np.full(n, np.nan)
+        channel = np.full(n, -1, dtype=np.intp)
+        send = np.flatnonzero(blocked == NO_CODE)
+        if send.size:
+            sent = attempts if send.size == n else attempts.take(send)
+            result, chosen = self._send(sent, amount_reporting[send], luck[send])
+            outcome[send], code[send], latency_ms[send] = (
+                result.outcome,
+                result.decline_code,
+                result.latency_ms,
+            )
+            fee_minor[send], p_success[send], channel[send] = (
+                result.fee_minor,
+                result.p_success,
+                chosen,
+            )
+        reached = ~np.isnan(latency_ms)
+        t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
+        self._record(
+            attempts, channel, outcome, code, latency_ms, fee_minor, p_success, amount_reporting
+        )
+        succeeded = outcome == SUCCEEDED
+        paid = np.flatnonzero(succeeded)
+        if paid.size:
+            self._capture(attempts, paid, channel[paid], fee_minor[paid], t_result[paid])
+            day = (attempts["t_s"][paid] // SECONDS_PER_DAY).astype(np.int64)
+            self.checkout.buyers.record_spend(
+                attempts["buyer_id"][paid], amount_reporting[paid], day
+            )
+        failed = np.flatnonzero(~succeeded)
+        mode = np.full(failed.size, MAY_RETRY, dtype=np.int8)
+        mode[code[failed] == PERSONAL_LIMIT] = MUST_SWITCH
+        mode[code[failed] == KYC_LIMIT] = CANNOT_RETRY
+        # the buyer left while the channel was processing: nobody is there to retry
+        mode[latency_ms[failed] / 1000.0 > attempts["patience_s"][failed]] = CANNOT_RETRY
+        self.totals.left_during_processing += int(
+            np.sum(latency_ms / 1000.0 > attempts["patience_s"])
+        )
+        retries = self.checkout.retries(
+            attempts.take(failed), luck[failed], mode, channel[failed], t_result[failed]
+        )
+        self.totals.abandoned_after_failure += failed.size - retries.n
+        return retries
+
+    def _platform_controls(self, attempts: Batch, amount_reporting: np.ndarray) -> np.ndarray:
+        """Decline code per attempt of the platform's own checks (``NO_CODE`` to send it)."""
+        day = (attempts["t_s"] // SECONDS_PER_DAY).astype(np.int64)
+        over_kyc = self.checkout.buyers.over_kyc_limit(
+            attempts["buyer_id"], attempts["kyc_tier"], amount_reporting, day
+        )
+        over_personal = (attempts["method"] == attempts["default_method"]) & (
+            amount_reporting > attempts["personal_limit"]
+        )
+        code = np.where(over_personal, PERSONAL_LIMIT, NO_CODE)
+        return np.where(over_kyc, KYC_LIMIT, code).astype(np.int8)
+
+    def _send(
+        self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray
+    ) -> tuple[ChannelResult, np.ndarray]:
+        """Route attempts and let their channels answer."""
+        t_s, market = attempts["t_s"], attempts["buyer_market"]
+        candidates = self.channels.eligible[market, attempts["method"]]
         view = AttemptView(
             t_s=t_s,
             buyer_market=market,
@@ -165,39 +252,28 @@ class World:
             candidates=candidates,
         )
         channel = np.asarray(self.router.choose(view), dtype=np.intp)
-        rows = np.arange(attempts.n)
-        if channel.shape != (attempts.n,) or not candidates[rows, channel].all():
+        if channel.shape != (attempts.n,) or not candidates[np.arange(attempts.n), channel].all():
             raise PaysimError(
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
         down, p_true = self.channels.truth(t_s, market)
         best = np.where(candidates, p_true, -np.inf).max(axis=1)
-        luck = self.checkout.attempt_luck(attempts)
         result = self.channels.process(
             channel, down, p_true, market, attempts["amount_minor"], attempts["currency"],
             luck[:, 0], luck[:, 1],
         )  # fmt: skip
         self.totals.routing_regret += float(np.sum(best - result.p_success))
         reached = ~np.isnan(result.latency_ms)
-        t_result = t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0
-        self._record(attempts, channel, result, amount_reporting, reached)
-        succeeded = result.outcome == SUCCEEDED
-        paid = np.flatnonzero(succeeded)
-        if paid.size:
-            self._capture(attempts, paid, channel[paid], result.fee_minor[paid], t_result[paid])
-        failed = np.flatnonzero(~succeeded)
-        retries = self.checkout.retries(
-            attempts.take(failed), luck[failed], channel[failed], t_result[failed]
-        )
-        self.totals.abandoned_after_failure += failed.size - retries.n
         self.feedback.append(
             RoutingFeedback(
-                t_s=t_result, channel=channel, buyer_market=market, method=attempts["method"],
-                succeeded=succeeded, outcome=result.outcome, latency_ms=result.latency_ms,
+                t_s=t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
+                channel=channel, buyer_market=market, method=attempts["method"],
+                succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
+                latency_ms=result.latency_ms,
             )
         )  # fmt: skip
-        return retries
+        return result, channel
 
     def _capture(
         self,
@@ -227,19 +303,21 @@ class World:
         self,
         attempts: Batch,
         channel: np.ndarray,
-        result: ChannelResult,
+        outcome: np.ndarray,
+        code: np.ndarray,
+        latency_ms: np.ndarray,
+        fee_minor: np.ndarray,
+        p_success: np.ndarray,
         amount_reporting: np.ndarray,
-        reached: np.ndarray,
     ) -> None:
         n = attempts.n
         currency = attempts["currency"]
-        fee_reporting = self.rates.to_major(result.fee_minor, currency, self.reporting)
+        fee_reporting = self.rates.to_major(fee_minor, currency, self.reporting)
         totals = self.totals
-        totals.attempts_by_outcome += np.bincount(result.outcome, minlength=len(OUTCOMES))
-        succeeded = result.outcome == SUCCEEDED
-        totals.gmv += float(amount_reporting[succeeded].sum())
+        totals.attempts_by_outcome += np.bincount(outcome, minlength=len(OUTCOMES))
+        totals.gmv += float(amount_reporting[outcome == SUCCEEDED].sum())
         totals.channel_fees += float(fee_reporting.sum())
-        totals.latency_chunks.append(result.latency_ms[reached])
+        totals.latency_chunks.append(latency_ms[~np.isnan(latency_ms)])
         self.recorder.append(
             {
                 "t_s": attempts["t_s"],
@@ -250,20 +328,21 @@ class World:
                 "buyer_market": attempts["buyer_market"],
                 "seller_market": attempts["seller_market"],
                 "method": attempts["method"],
-                "channel": channel,
+                "channel": channel + 1,
                 "amount": attempts["amount_minor"] / 10.0 ** self.rates.exponent[currency],
                 "amount_minor": attempts["amount_minor"],
                 "currency": currency,
                 "amount_reporting": amount_reporting,
-                "outcome": result.outcome,
-                "decline_code": result.decline_code,
-                "latency_ms": result.latency_ms,
+                "outcome": outcome,
+                "decline_code": code,
+                "latency_ms": latency_ms,
                 "fee_reporting": fee_reporting,
                 "is_fraud": np.zeros(n, dtype=bool),
                 "fraud_kind": np.zeros(n, dtype=np.int8),
                 "risk_score": np.zeros(n, dtype=np.float32),
                 "defence_action": np.zeros(n, dtype=np.int8),
-                "p_success": result.p_success.astype(np.float32),
+                "p_success": p_success.astype(np.float32),
+                "kyc_tier": attempts["kyc_tier"],
             }
         )
 
