@@ -91,16 +91,18 @@ class World:
         self.reporting = self.currencies.index(scenario.reporting_currency)
         self.streams = RandomStreams(seed)
         self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
-        self.demand = DemandModel(scenario, horizon_s)
+        self.demand = DemandModel(scenario, horizon_s, self.streams)
         self.checkout = CheckoutModel(
             scenario, self.markets, self.currencies, self.streams, self._to_reporting
         )
         self.channels = ChannelTable(scenario, self.markets, self.rates, self.streams, horizon_s)
         self.ledger = Ledger(self.currencies)
         self.platform = Platform(
-            scenario.platform, self.ledger, self.rates, self.reporting, horizon_s
-        )
-        self.totals = RunTotals()
+            scenario, self.ledger, self.rates, self.reporting, horizon_s,
+            markets=self.markets, channels=self.channels, streams=self.streams,
+            seller_currency=np.repeat(self.checkout.market_currency, self.checkout.seller_count),
+        )  # fmt: skip
+        self.totals = RunTotals(platform=self.platform.totals)
         self.recorder = ColumnarRecorder(
             payment_columns(self.markets, self.channels.ids, self.currencies), path=log_path
         )
@@ -149,7 +151,9 @@ class World:
         """Handle everything that happens in ``[t0, t1)``."""
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
+        first_id = self.checkout.next_checkout_id
         first, dropped = self.checkout.open(arrivals)
+        first = first.with_columns(**arrivals.columns_for(first["checkout_id"], first_id))
         self.totals.abandoned_at_step += dropped
         pending = Batch.concat([self.pending, first])
         while pending.n:
@@ -163,7 +167,6 @@ class World:
         self.pending = pending
         self._deliver_feedback(t1)
         self.platform.book_due(t1)
-        self.totals.escrow_peak = max(self.totals.escrow_peak, self.platform.escrow_reporting())
 
     def _attempt(self, attempts: Batch) -> Batch:
         """Send due attempts (sorted by time); return the retries they cause."""
@@ -283,23 +286,21 @@ class World:
         fee_minor: np.ndarray,
         t_s: np.ndarray,
     ) -> None:
-        luck = self.checkout.order_luck(attempts["checkout_id"][paid])
-        captured = self.platform.capture(
+        self.platform.capture(
             t_s=t_s,
+            checkout_id=attempts["checkout_id"][paid],
+            channel=channel,
+            buyer_market=attempts["buyer_market"][paid],
+            seller_market=attempts["seller_market"][paid],
+            seller_id=attempts["seller_id"][paid],
             currency=attempts["currency"][paid],
             seller_currency=attempts["seller_currency"][paid],
-            settlement_currency=self.channels.currency[channel],
-            settlement_days=self.channels.settlement_days[channel],
             amount_minor=attempts["amount_minor"][paid],
             fee_minor=fee_minor,
-            u_delivery=luck[:, 0],
-            u_confirm=luck[:, 1],
+            campaign=attempts["campaign"][paid],
+            group=attempts["group"][paid],
         )
-        totals = self.totals
-        totals.paid_orders += paid.size
-        totals.take_revenue += float(captured.take_reporting.sum())
-        totals.payout_fees += float(captured.payout_fee_reporting.sum())
-        totals.payout_delay_days_sum += float(captured.payout_delay_days.sum())
+        self.totals.paid_orders += paid.size
 
     def _record(
         self,

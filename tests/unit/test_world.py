@@ -13,13 +13,21 @@ from tests.conftest import FLAGSHIP, QUICKSTART
 NO_OUTAGES = {f"channels.{c}.outages": None for c in ("card_sg", "wallet_local", "bank_local")}
 # success.base is the probability for a low-risk buyer: without buyer risk it is all there is
 NO_RISK = {f"markets.{m}.buyer_risk_mean": 0.0 for m in ("ID", "TH", "VN", "PH", "MY")}
+# the take, fee and escrow arithmetic below holds for orders that are neither refunded nor
+# charged back (refunds and disputes: tests/unit/test_platform_flows.py)
+NO_REVERSALS = {
+    "platform.refunds": {"before_release_probability": 0, "after_release_probability": 0},
+    "platform.disputes": {"probability": 0},
+}
 
 
 @pytest.fixture(scope="module")
 def steady() -> paysim.RunResult:
     """Half a quickstart day without outages."""
     no_risk = {k: v for k, v in NO_RISK.items() if k.split(".")[1] in ("ID", "TH")}
-    return paysim.simulate(QUICKSTART, seed=21, days=0.5, overrides={**NO_OUTAGES, **no_risk})
+    return paysim.simulate(
+        QUICKSTART, seed=21, days=0.5, overrides=NO_OUTAGES | NO_REVERSALS | no_risk
+    )
 
 
 def _succeeded(payments: pd.DataFrame, channel: str) -> pd.DataFrame:
