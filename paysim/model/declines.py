@@ -101,7 +101,8 @@ class CodeMixes:
         """The code for each item: row ``row``'s mix at uniform ``u``."""
         k = len(self.codes)
         index = np.searchsorted(self._flat, 2.0 * row + u, side="right") - k * row
-        return self.codes[np.clip(index, 0, k - 1)]  # u outside [0, 1): any code, masked later
+        # u outside [0, 1) (an approved payment's) gives some code, masked by the caller
+        return self.codes[np.minimum(np.maximum(index, 0), k - 1)]
 
 
 def decline_codes(
