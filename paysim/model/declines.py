@@ -128,7 +128,10 @@ def decline_codes(
     """
     by_risk = u < p_health
     low = np.where(by_risk, p, p_nominal)
-    width = np.where(by_risk, p_health, 1.0) - low
-    v = (u - low) / np.where(width > 0, width, 1.0)
+    # an empty interval only holds payments that are not declined: any finite v will do
+    v = (u - low) / np.maximum(np.where(by_risk, p_health, 1.0) - low, 1e-12)
     code = mixes.draw(np.where(by_risk, len(mixes.cdf) - 1, row), v)
-    return np.where(by_risk | (u >= p_nominal), code, ISSUER_UNAVAILABLE).astype(np.int8)
+    return np.where(by_risk | (u >= p_nominal), code, _ISSUER_UNAVAILABLE)
+
+
+_ISSUER_UNAVAILABLE = np.int8(ISSUER_UNAVAILABLE)
