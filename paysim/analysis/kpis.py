@@ -70,6 +70,33 @@ KPI_DESCRIPTIONS: dict[str, str] = {
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
 
+MONEY_KPIS = frozenset(
+    {
+        "gmv", "fees_total", "fx_pnl", "fx_var95", "fx_cvar95", "fraud_loss", "escrow_peak",
+        "net_margin", "refunds_total", "chargeback_losses", "dispute_fees",
+        "influencer_commission", "commission_expense", "campaign_gmv", "payouts_total",
+        "reserve_held_peak", "seller_receivable_peak",
+    }
+)  # fmt: skip
+SHARE_KPIS = frozenset(
+    {
+        "auth_rate", "conversion_rate", "fraud_caught_rate", "false_decline_rate",
+        "chargeback_ratio", "refund_rate",
+    }
+)  # fmt: skip
+
+
+def kpi_unit(name: str) -> str:
+    """How a KPI is measured: money, share, bps, ms, days, h, expected (successes) or count."""
+    if name in MONEY_KPIS:
+        return "money"
+    if name in SHARE_KPIS or name.endswith("_rate"):
+        return "share"
+    for suffix in ("bps", "ms", "days", "h"):
+        if name.endswith(f"_{suffix}"):
+            return suffix
+    return "expected" if name == "routing_regret" else "count"
+
 
 def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
     """Every KPI of the contract from a run's totals and its ledger."""

@@ -16,7 +16,7 @@ from paysim.engine.streams import RandomStreams
 from paysim.model.batch import Batch
 from paysim.model.buyers import BuyerModel
 from paysim.model.currency import minor_exponent
-from paysim.model.demand import Arrivals
+from paysim.model.demand import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
 from paysim.model.distributions import GroupedDistribution
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import FUNNEL_STEPS, METHODS
@@ -69,6 +69,7 @@ class CheckoutModel:
         self.checkout_luck = streams.keyed("checkout")
         self.order_luck_stream = streams.keyed("order")
         self.attempt_luck_stream = streams.keyed("attempt")
+        self.group_luck = streams.keyed(GROUP_LUCK_STREAM)
         self.next_checkout_id = 0
 
     def open(self, arrivals: Arrivals) -> tuple[Batch, np.ndarray]:
@@ -77,6 +78,11 @@ class CheckoutModel:
         ids = np.arange(self.next_checkout_id, self.next_checkout_id + n, dtype=np.int64)
         self.next_checkout_id += n
         u = self.checkout_luck.uniforms(ids, len(CHECKOUT_LUCK))
+        grouped = np.flatnonzero(arrivals.group >= 0)
+        if grouped.size:  # a group buy's orders share one seller and one item
+            shared = self.group_luck.uniforms(arrivals.group[grouped], len(GROUP_LUCK))
+            u[grouped, 1] = shared[:, GROUP_LUCK.index("seller")]
+            u[grouped, 2] = shared[:, GROUP_LUCK.index("amount")]
         buyer_market = self.corridor_buyer[arrivals.corridor]
         seller_market = self.corridor_seller[arrivals.corridor]
         buyer_id = self.buyer_offset[buyer_market] + (
@@ -133,6 +139,8 @@ class CheckoutModel:
                 "buyer_risk": traits.risk[keep],
                 "default_method": traits.default_method[keep],
                 "personal_limit": traits.personal_limit[keep],
+                "campaign": arrivals.campaign[keep],
+                "group": arrivals.group[keep],
             },
             len(keep),
         )

@@ -68,15 +68,6 @@ class Arrivals:
         if self.group is None:
             object.__setattr__(self, "group", np.full(n, -1, dtype=np.int64))
 
-    def columns_for(self, checkout_id: np.ndarray, first_id: int) -> dict[str, np.ndarray]:
-        """``campaign`` and ``group`` of the checkouts opened from these arrivals.
-
-        The checkout numbers arrivals in order from ``first_id``, so a checkout's arrival is
-        ``checkout_id - first_id``.
-        """
-        index = checkout_id - first_id
-        return {"campaign": self.campaign[index], "group": self.group[index]}
-
 
 # Uniforms a group's orders share: ``streams.keyed(GROUP_LUCK_STREAM).uniforms(group,
 # len(GROUP_LUCK))``, looked up by group id, so every order of a group gets one seller and item.

@@ -37,7 +37,10 @@ KYC_LIMIT, PERSONAL_LIMIT = (ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLIN
 
 
 def payment_columns(
-    markets: tuple[str, ...], channels: tuple[str, ...], currencies: tuple[str, ...]
+    markets: tuple[str, ...],
+    channels: tuple[str, ...],
+    currencies: tuple[str, ...],
+    campaigns: tuple[str, ...] = (),
 ) -> list[Column]:
     """The columns of ``payments.parquet``, one row per payment attempt."""
     return [
@@ -64,6 +67,8 @@ def payment_columns(
         Column("defence_action", categories=DEFENCE_ACTIONS),
         Column("p_success", "float32"),
         Column("kyc_tier", categories=KYC_TIERS),
+        Column("campaign", categories=("", *campaigns)),
+        Column("group_buy", "int64"),
     ]
 
 
@@ -104,7 +109,13 @@ class World:
         )  # fmt: skip
         self.totals = RunTotals(platform=self.platform.totals)
         self.recorder = ColumnarRecorder(
-            payment_columns(self.markets, self.channels.ids, self.currencies), path=log_path
+            payment_columns(
+                self.markets,
+                self.channels.ids,
+                self.currencies,
+                tuple(c.id for c in scenario.demand.campaigns),
+            ),
+            path=log_path,
         )
         self.router = router
         self.router.bind(self._routing_context())
@@ -151,9 +162,7 @@ class World:
         """Handle everything that happens in ``[t0, t1)``."""
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
-        first_id = self.checkout.next_checkout_id
         first, dropped = self.checkout.open(arrivals)
-        first = first.with_columns(**arrivals.columns_for(first["checkout_id"], first_id))
         self.totals.abandoned_at_step += dropped
         pending = Batch.concat([self.pending, first])
         while pending.n:
@@ -347,6 +356,8 @@ class World:
                 "defence_action": np.zeros(n, dtype=np.int8),
                 "p_success": p_success.astype(np.float32),
                 "kyc_tier": attempts["kyc_tier"],
+                "campaign": attempts["campaign"] + 1,
+                "group_buy": attempts["group"],
             }
         )
 
