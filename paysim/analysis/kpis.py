@@ -67,6 +67,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "outage_failure_rate": "attempts failed as the channel or its upstream was down / attempted",
     "rate_limited_rate": "attempts rejected by a channel's rate limit (queue full) / attempted",
     "queue_wait_mean_ms": "mean wait in channels' rate-limit queues over attempts that reached one",
+    "late_successes": "timed-out payments a status check found captured (orders completed late)",
+    "double_charges": "orders charged twice after a blind retry (the repeat is refunded)",
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
 
@@ -117,7 +119,7 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         checkouts_abandoned=totals.checkouts_abandoned,
         gmv=totals.gmv,
         auth_rate=_ratio(succeeded, attempted),
-        conversion_rate=_ratio(totals.paid_orders, totals.checkouts),
+        conversion_rate=_ratio(totals.paid_checkouts, totals.checkouts),
         fees_total=fees,
         fees_bps=_ratio(fees * 1e4, totals.gmv),
         latency_p50_ms=float(p50),
@@ -131,6 +133,8 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         outage_failure_rate=_ratio(int(totals.attempts_by_code[CHANNEL_UNAVAILABLE]), attempted),
         rate_limited_rate=_ratio(int(totals.attempts_by_code[RATE_LIMITED]), attempted),
         queue_wait_mean_ms=_ratio(totals.queue_wait_ms_sum, latency.size),
+        late_successes=totals.late_successes,
+        double_charges=totals.double_charges,
     )
     kpis.update(_platform_kpis(money))
     return {k: _plain(v) for k, v in kpis.items()}
@@ -163,7 +167,11 @@ def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
     """The KPIs that follow from the payments log alone (to cross-check the running totals)."""
     succeeded = payments["outcome"] == OUTCOMES[SUCCEEDED]
     latency = payments["latency_ms"].dropna().to_numpy()
-    gmv = float(payments.loc[succeeded, "amount_reporting"].sum())
+    # an order is paid by its first charge (a timeout the channel did capture counts); any
+    # later charge of the same order is a double charge, refunded
+    charges = payments[payments["charged"]]
+    first = ~charges["checkout_id"].duplicated()
+    gmv = float(charges.loc[first, "amount_reporting"].sum())
     return {
         "payments_attempted": len(payments),
         "payments_succeeded": int(succeeded.sum()),
@@ -173,6 +181,8 @@ def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
         "latency_p50_ms": float(np.percentile(latency, 50)) if latency.size else 0.0,
         "latency_p99_ms": float(np.percentile(latency, 99)) if latency.size else 0.0,
         "channel_fees": float(payments["fee_reporting"].sum()),
+        "paid_orders": int(first.sum()),
+        "double_charges": int((~first).sum()),
     }
 
 

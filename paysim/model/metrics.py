@@ -18,9 +18,14 @@ class RunTotals:
     abandoned_at_step: np.ndarray = field(
         default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64)
     )
-    abandoned_after_failure: int = 0
     left_during_processing: int = 0
-    paid_orders: int = 0
+    paid_orders: int = 0  # orders captured so far (immediately or after a status check)
+    late_successes: int = 0  # timed-out payments a status check found captured
+    double_charges: int = 0  # second captures of an order already paid (refunded)
+    retries_after_paid: int = 0  # retries dropped because a late success paid the order
+    # final states, set when the run ends (see status_checks.CheckoutStates)
+    paid_checkouts: int = 0
+    checkouts_abandoned: int = 0
     attempts_by_outcome: np.ndarray = field(
         default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64)
     )
@@ -39,11 +44,6 @@ class RunTotals:
     def attempts(self) -> int:
         """Payment attempts sent to a channel (rows of the payments log)."""
         return int(self.attempts_by_outcome.sum())
-
-    @property
-    def checkouts_abandoned(self) -> int:
-        """Checkouts the buyer left: at a funnel step, or after a failure without retrying."""
-        return int(self.abandoned_at_step.sum()) + self.abandoned_after_failure
 
     def count_codes(self, code: np.ndarray) -> None:
         """Add attempts by decline code, growing the counts for codes not seen before."""

@@ -286,6 +286,20 @@ class Platform:
         return self.payout_run_index(t_s) * SECONDS_PER_DAY + self.payout_offset_s
 
     # -- batch jobs -------------------------------------------------------------------
+    def book_double_charge(
+        self, channel: np.ndarray, currency: np.ndarray, fee_minor: np.ndarray
+    ) -> float:
+        """A second capture of a paid order: refunded in full, the channel keeps its fee.
+
+        The amount goes back to the buyer through the channel before settlement, so only
+        the fee moves: an expense taken from the platform's settlements in the channel's
+        currency. Returns the fee in the reporting currency.
+        """
+        settle_currency = self.channels.currency[channel]
+        fee = self.rates.convert_minor(fee_minor, currency, settle_currency)
+        self.ledger.post(A.CHANNEL_FEES, A.PLATFORM_CASH, settle_currency, fee)
+        return float(self.rates.to_major(fee, settle_currency, self.reporting).sum())
+
     def book_due(self, t_s: float) -> None:
         """Post every calendar slot that has elapsed by ``t_s``; watch balances and peaks."""
         every = np.arange(self.n_currencies)

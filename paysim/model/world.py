@@ -12,9 +12,12 @@ from paysim.model.batch import Batch
 from paysim.model.channels import (
     BLOCKED,
     DECLINE_CODES,
+    DECLINED,
+    IS_SOFT_DECLINE,
     NO_CODE,
     OUTCOMES,
     SUCCEEDED,
+    TIMEOUT,
     ChannelResult,
     ChannelTable,
 )
@@ -28,12 +31,15 @@ from paysim.model.platform import Platform
 from paysim.model.routing import AttemptView, Router, RoutingContext, RoutingFeedback
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
+from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
 # declines by the platform's own controls, after the channels' codes
 PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit")
 ALL_DECLINE_CODES = (*DECLINE_CODES, *PLATFORM_DECLINE_CODES)
 KYC_LIMIT, PERSONAL_LIMIT = (ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES)
+# a hard decline (stolen card, invalid account...) cannot be retried with the same method
+IS_HARD_DECLINE = np.r_[~IS_SOFT_DECLINE, np.zeros(len(PLATFORM_DECLINE_CODES), dtype=bool)]
 
 
 def payment_columns(
@@ -69,6 +75,7 @@ def payment_columns(
         Column("kyc_tier", categories=KYC_TIERS),
         Column("campaign", categories=("", *campaigns)),
         Column("group_buy", "int64"),
+        Column("charged", "bool"),
     ]
 
 
@@ -120,6 +127,11 @@ class World:
         self.router = router
         self.router.bind(self._routing_context())
         self.pending = Batch({})
+        self.states = CheckoutStates()  # the truth: paid once the channel charged
+        self.booked = np.zeros(0, dtype=bool)  # what the platform knows: payment booked
+        timeouts = scenario.checkout.timeouts
+        self.status_checks = StatusChecks(timeouts.status_check_s)
+        self.wait_for_status = timeouts.policy == "wait_for_status"
         self.feedback: list[RoutingFeedback] = []
         self.clock = Clock(horizon_s)
         self.clock.every(scenario.engine.batch_s, self.step, first=True)
@@ -156,14 +168,24 @@ class World:
         """Simulate to the horizon and close the payments log."""
         self.clock.run()
         self.recorder.close()
+        self.totals.paid_checkouts = self.states.count(PAID)
+        self.totals.checkouts_abandoned = self.states.count(ABANDONED)
 
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
         """Handle everything that happens in ``[t0, t1)``."""
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
+        first_id = self.checkout.next_checkout_id
         first, dropped = self.checkout.open(arrivals)
         self.totals.abandoned_at_step += dropped
+        self.states.open(len(arrivals.t_s))
+        if self.booked.size < self.states.n:
+            self.booked = np.concatenate([self.booked, np.zeros(self.states.state.size, bool)])
+        if dropped.any():
+            opened = np.arange(first_id, self.checkout.next_checkout_id)
+            self.states.set(opened, ABANDONED)
+            self.states.set(first["checkout_id"], OPEN)
         pending = Batch.concat([self.pending, first])
         while pending.n:
             t_s = pending["t_s"]
@@ -174,11 +196,16 @@ class World:
             pending = pending.take(np.flatnonzero(t_s >= t1))
             pending = Batch.concat([pending, self._attempt(now)])
         self.pending = pending
+        self._resolve_status_checks(t1)
         self._deliver_feedback(t1)
         self.platform.book_due(t1)
 
     def _attempt(self, attempts: Batch) -> Batch:
         """Send due attempts (sorted by time); return the retries they cause."""
+        still_open = np.flatnonzero(~self.booked[attempts["checkout_id"]])
+        if still_open.size < attempts.n:  # a late success completed the order: nothing to pay
+            self.totals.retries_after_paid += attempts.n - still_open.size
+            attempts = attempts.take(still_open)
         n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
@@ -191,6 +218,8 @@ class World:
         fee_minor = np.zeros(n, dtype=np.int64)
         p_success = np.full(n, np.nan)
         channel = np.full(n, -1, dtype=np.intp)
+        charged = np.zeros(n, dtype=bool)
+        capture_fee = np.zeros(n, dtype=np.int64)
         send = np.flatnonzero(blocked == NO_CODE)
         if send.size:
             sent = attempts if send.size == n else attempts.take(send)
@@ -205,33 +234,105 @@ class World:
                 result.p_success,
                 chosen,
             )
+            charged[send], capture_fee[send] = result.charged, result.capture_fee_minor
         reached = ~np.isnan(latency_ms)
         t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
         self._record(
-            attempts, channel, outcome, code, latency_ms, fee_minor, p_success, amount_reporting
-        )
+            attempts, channel, outcome, code, latency_ms, fee_minor, p_success, amount_reporting,
+            charged,
+        )  # fmt: skip
+        self._count_charges(attempts["checkout_id"], charged, amount_reporting)
         succeeded = outcome == SUCCEEDED
         paid = np.flatnonzero(succeeded)
         if paid.size:
             self._capture(attempts, paid, channel[paid], fee_minor[paid], t_result[paid])
-            day = (attempts["t_s"][paid] // SECONDS_PER_DAY).astype(np.int64)
-            self.checkout.buyers.record_spend(
-                attempts["buyer_id"][paid], amount_reporting[paid], day
+        pending_capture = (outcome == TIMEOUT) & charged
+        if pending_capture.any():
+            late = np.flatnonzero(pending_capture)
+            self.status_checks.schedule(
+                attempts.take(late), t_result[late], channel[late], capture_fee[late]
             )
         failed = np.flatnonzero(~succeeded)
+        return self._after_failure(
+            attempts, failed, code, outcome, latency_ms, pending_capture, t_result, channel, luck
+        )  # fmt: skip
+
+    def _after_failure(
+        self,
+        attempts: Batch,
+        failed: np.ndarray,
+        code: np.ndarray,
+        outcome: np.ndarray,
+        latency_ms: np.ndarray,
+        pending_capture: np.ndarray,
+        t_result: np.ndarray,
+        channel: np.ndarray,
+        luck: np.ndarray,
+    ) -> Batch:
+        """What buyers do after failed attempts: the retries, and who gives up."""
+        code, outcome = code[failed], outcome[failed]
         mode = np.full(failed.size, MAY_RETRY, dtype=np.int8)
-        mode[code[failed] == PERSONAL_LIMIT] = MUST_SWITCH
-        mode[code[failed] == KYC_LIMIT] = CANNOT_RETRY
+        mode[(outcome == DECLINED) & IS_HARD_DECLINE[code]] = MUST_SWITCH
+        mode[code == PERSONAL_LIMIT] = MUST_SWITCH
+        mode[code == KYC_LIMIT] = CANNOT_RETRY
         # the buyer left while the channel was processing: nobody is there to retry
-        mode[latency_ms[failed] / 1000.0 > attempts["patience_s"][failed]] = CANNOT_RETRY
-        self.totals.left_during_processing += int(
-            np.sum(latency_ms / 1000.0 > attempts["patience_s"])
-        )
+        left = latency_ms[failed] / 1000.0 > attempts["patience_s"][failed]
+        mode[left] = CANNOT_RETRY
+        self.totals.left_during_processing += int(left.sum())
+        t_retry_from = t_result[failed]
+        timed_out = outcome == TIMEOUT
+        if self.wait_for_status and timed_out.any():
+            # the buyer waits for the status check: a captured payment completes the order
+            mode[pending_capture[failed]] = CANNOT_RETRY
+            t_retry_from = np.where(
+                timed_out, t_retry_from + self.status_checks.status_check_s, t_retry_from
+            )
         retries = self.checkout.retries(
-            attempts.take(failed), luck[failed], mode, channel[failed], t_result[failed]
+            attempts.take(failed), luck[failed], mode, channel[failed], t_retry_from
         )
-        self.totals.abandoned_after_failure += failed.size - retries.n
+        gave_up = attempts["checkout_id"][failed]
+        gave_up = gave_up[~np.isin(gave_up, retries["checkout_id"])]
+        # a checkout the channel did charge (a timeout still to be confirmed) is not abandoned
+        self.states.set(gave_up[self.states.of(gave_up) != PAID], ABANDONED)
         return retries
+
+    def _count_charges(
+        self, checkout_id: np.ndarray, charged: np.ndarray, amount_reporting: np.ndarray
+    ) -> None:
+        """The channel's truth: an order is paid by its first charge; a later one is a repeat.
+
+        Counted when the channel charges, whenever the platform learns of it, so the KPIs
+        follow from the payments log (its ``charged`` column) alone.
+        """
+        first = charged & (self.states.of(checkout_id) != PAID)
+        self.states.set(checkout_id[first], PAID)
+        self.totals.gmv += float(amount_reporting[first].sum())
+        self.totals.double_charges += int(np.count_nonzero(charged & ~first))
+
+    def _resolve_status_checks(self, t1: float) -> None:
+        """Status checks due by ``t1``: late successes complete orders, repeats are refunded."""
+        checks = self.status_checks.due(t1)
+        if not checks.n:
+            return
+        ids = checks["checkout_id"]
+        # two captured timeouts of one order (a blind retry timed out too): the first pays it
+        _, first = np.unique(ids, return_index=True)
+        repeat = np.ones(checks.n, dtype=bool)
+        repeat[first] = False
+        already_booked = self.booked[ids] | repeat
+        late = np.flatnonzero(~already_booked)
+        if late.size:
+            self._capture(
+                checks, late, checks["channel"][late], checks["capture_fee_minor"][late],
+                checks["t_check_s"][late],
+            )  # fmt: skip
+            self.totals.late_successes += late.size
+        double = np.flatnonzero(already_booked)
+        if double.size:
+            self.totals.channel_fees += self.platform.book_double_charge(
+                checks["channel"][double], checks["currency"][double],
+                checks["capture_fee_minor"][double],
+            )  # fmt: skip
 
     def _platform_controls(self, attempts: Batch, amount_reporting: np.ndarray) -> np.ndarray:
         """Decline code per attempt of the platform's own checks (``NO_CODE`` to send it)."""
@@ -295,6 +396,9 @@ class World:
         fee_minor: np.ndarray,
         t_s: np.ndarray,
     ) -> None:
+        """Book captured payments (rows ``paid`` of ``attempts``) and the buyers' spending."""
+        amount_minor, currency = attempts["amount_minor"][paid], attempts["currency"][paid]
+        self.booked[attempts["checkout_id"][paid]] = True
         self.platform.capture(
             t_s=t_s,
             checkout_id=attempts["checkout_id"][paid],
@@ -302,14 +406,18 @@ class World:
             buyer_market=attempts["buyer_market"][paid],
             seller_market=attempts["seller_market"][paid],
             seller_id=attempts["seller_id"][paid],
-            currency=attempts["currency"][paid],
+            currency=currency,
             seller_currency=attempts["seller_currency"][paid],
-            amount_minor=attempts["amount_minor"][paid],
+            amount_minor=amount_minor,
             fee_minor=fee_minor,
             campaign=attempts["campaign"][paid],
             group=attempts["group"][paid],
         )
         self.totals.paid_orders += paid.size
+        day = (t_s // SECONDS_PER_DAY).astype(np.int64)
+        self.checkout.buyers.record_spend(
+            attempts["buyer_id"][paid], self._to_reporting(amount_minor, currency), day
+        )
 
     def _record(
         self,
@@ -321,6 +429,7 @@ class World:
         fee_minor: np.ndarray,
         p_success: np.ndarray,
         amount_reporting: np.ndarray,
+        charged: np.ndarray,
     ) -> None:
         n = attempts.n
         currency = attempts["currency"]
@@ -328,7 +437,6 @@ class World:
         totals = self.totals
         totals.attempts_by_outcome += np.bincount(outcome, minlength=len(OUTCOMES))
         totals.count_codes(code)
-        totals.gmv += float(amount_reporting[outcome == SUCCEEDED].sum())
         totals.channel_fees += float(fee_reporting.sum())
         totals.latency_chunks.append(latency_ms[~np.isnan(latency_ms)])
         self.recorder.append(
@@ -358,6 +466,7 @@ class World:
                 "kyc_tier": attempts["kyc_tier"],
                 "campaign": attempts["campaign"] + 1,
                 "group_buy": attempts["group"],
+                "charged": charged,
             }
         )
 
