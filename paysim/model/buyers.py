@@ -53,8 +53,10 @@ class BuyerModel:
         mix = np.array([[m.method_mix.get(k, 0.0) for k in METHODS] for m in markets])  # type: ignore[call-overload]
         self.method_cdf = np.cumsum(mix, axis=1)
         mean = np.array([m.buyer_risk_mean for m in markets])
-        self.risk_a = np.maximum(mean * RISK_CONCENTRATION, 1e-9)
-        self.risk_b = (1.0 - mean) * RISK_CONCENTRATION
+        a = np.maximum(mean * RISK_CONCENTRATION, 1e-9)
+        b = (1.0 - mean) * RISK_CONCENTRATION
+        # the Beta inverse CDF is slow to evaluate per buyer: tabulate it once per market
+        self.risk_table = special.betaincinv(a[:, None], b[:, None], _RISK_GRID[None, :])
         self.checkout = checkout
         kyc = risk.kyc
         self.per_payment_limit = np.array([_limit(getattr(kyc, t).per_payment) for t in KYC_TIERS])
@@ -80,7 +82,7 @@ class BuyerModel:
         )
         return BuyerTraits(
             kyc_tier=kyc_tier,
-            risk=special.betaincinv(self.risk_a[market], self.risk_b[market], u[:, 1]),
+            risk=_interp_rows(self.risk_table, market, u[:, 1]),
             one_click=u[:, 2] < settings.one_click_share,
             password_free=u[:, 3] < settings.password_free_share,
             default_method=default,
@@ -99,9 +101,14 @@ class BuyerModel:
         over = amount > self.per_payment_limit[kyc_tier]
         if self.spent_today.size == 0:
             return over
-        before = np.where(self.spent_day[buyer_id] == day, self.spent_today[buyer_id], 0.0)
-        in_batch = _earlier_same_key(buyer_id * _DAYS_PER_KEY + day, amount)
-        return over | (before + in_batch + amount > self.daily_limit[kyc_tier])
+        limited = np.flatnonzero(np.isfinite(self.daily_limit[kyc_tier]))
+        if not limited.size:
+            return over
+        buyer, day, amount = buyer_id[limited], day[limited], amount[limited]
+        spent = np.where(self.spent_day[buyer] == day, self.spent_today[buyer], 0.0)
+        spent += _earlier_same_key(buyer * _DAYS_PER_KEY + day, amount)
+        over[limited] |= spent + amount > self.daily_limit[kyc_tier[limited]]
+        return over
 
     def record_spend(self, buyer_id: np.ndarray, amount: np.ndarray, day: np.ndarray) -> None:
         """Add succeeded payments to their buyers' spending of their day."""
@@ -116,6 +123,17 @@ class BuyerModel:
             np.add.at(self.spent_today, buyers, amount[on_day])
 
 
+_RISK_GRID = np.linspace(0.0, 1.0, 4097)
+
+
+def _interp_rows(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``table[row]`` (sampled on ``_RISK_GRID``) at ``u``."""
+    position = u * (len(_RISK_GRID) - 1)
+    k = np.minimum(position.astype(np.intp), len(_RISK_GRID) - 2)
+    frac = position - k
+    return table[row, k] * (1.0 - frac) + table[row, k + 1] * frac
+
+
 def _limit(value: float | None) -> float:
     return np.inf if value is None else float(value)
 
@@ -124,6 +142,8 @@ def _earlier_same_key(key: np.ndarray, amount: np.ndarray) -> np.ndarray:
     """For each row, the sum of ``amount`` over earlier rows with the same key."""
     order = np.argsort(key, kind="stable")
     sorted_key, sorted_amount = key[order], amount[order]
+    if not np.any(sorted_key[1:] == sorted_key[:-1]):  # usually nobody pays twice in a window
+        return np.zeros_like(amount)
     running = np.cumsum(sorted_amount) - sorted_amount
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
     group_start = np.repeat(running[starts], np.diff(np.r_[starts, len(key)]))

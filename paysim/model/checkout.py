@@ -162,11 +162,12 @@ class CheckoutModel:
         mode: np.ndarray,
         channel: np.ndarray,
         t_retry_from_s: np.ndarray,
-    ) -> Batch:
-        """The next attempts of buyers who try again after a failure; the rest give up.
+    ) -> tuple[Batch, np.ndarray]:
+        """The next attempts of buyers who try again after a failure, and who gives up.
 
         ``mode`` says what each buyer may do (``MAY_RETRY``, ``MUST_SWITCH`` method, or
-        ``CANNOT_RETRY``); ``t_retry_from_s`` is when the buyer learns the result.
+        ``CANNOT_RETRY``); ``t_retry_from_s`` is when the buyer learns the result. Returns
+        the retries and a mask over ``failed`` of the buyers who give up.
         """
         again = (
             (mode != CANNOT_RETRY)
@@ -179,12 +180,13 @@ class CheckoutModel:
         again &= ~((mode == MUST_SWITCH) & (other == method))
         keep = np.flatnonzero(again)
         nxt = failed.take(keep)
-        return nxt.with_columns(
+        retries = nxt.with_columns(
             t_s=t_retry_from_s[keep] + self.retry.delay_s.ppf(luck[keep, 3]),
             attempt=(nxt["attempt"] + 1).astype(np.int16),
             method=np.where(switch[keep], other[keep], method[keep]),
             previous_channel=channel[keep],
         )
+        return retries, ~again
 
     def _other_method(self, market: np.ndarray, current: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Another method from the market's mix, or the current one if there is no other."""

@@ -287,11 +287,10 @@ class World:
             t_retry_from = np.where(
                 timed_out, t_retry_from + self.status_checks.status_check_s, t_retry_from
             )
-        retries = self.checkout.retries(
+        retries, gave_up = self.checkout.retries(
             attempts.take(failed), luck[failed], mode, channel[failed], t_retry_from
         )
-        gave_up = attempts["checkout_id"][failed]
-        gave_up = gave_up[~np.isin(gave_up, retries["checkout_id"])]
+        gave_up = attempts["checkout_id"][failed[gave_up]]
         # a checkout the channel did charge (a timeout still to be confirmed) is not abandoned
         self.states.set(gave_up[self.states.of(gave_up) != PAID], ABANDONED)
         return retries

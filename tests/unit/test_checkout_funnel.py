@@ -81,12 +81,15 @@ def test_retry_modes():
     n = attempts.n
     t = attempts["t_s"]
     channel = np.zeros(n, dtype=np.intp)
-    again = model.retries(attempts, luck, np.full(n, MAY_RETRY), channel, t)
+    again, gave_up = model.retries(attempts, luck, np.full(n, MAY_RETRY), channel, t)
+    assert not gave_up.any()
     assert again.n == n and np.all(again["method"] == attempts["method"])
     assert np.all(again["attempt"] == 2) and np.all(again["t_s"] > t)
-    never = model.retries(attempts, luck, np.full(n, CANNOT_RETRY), channel, t)
+    never, gave_up = model.retries(attempts, luck, np.full(n, CANNOT_RETRY), channel, t)
+    assert gave_up.all()
     assert never.n == 0
-    switched = model.retries(attempts, luck, np.full(n, MUST_SWITCH), channel, t)
+    switched, gave_up = model.retries(attempts, luck, np.full(n, MUST_SWITCH), channel, t)
+    assert switched.n + gave_up.sum() == n
     before = attempts.take(np.isin(attempts["checkout_id"], switched["checkout_id"]))
     assert switched.n > 0 and np.all(switched["method"] != before["method"])
 
@@ -116,4 +119,7 @@ def _retry_all(model, attempts):
     n = attempts.n
     channel = np.zeros(n, dtype=np.intp)
     mode = np.full(n, MAY_RETRY, dtype=np.int8)
-    return model.retries(attempts, model.attempt_luck(attempts), mode, channel, attempts["t_s"])
+    retries, _ = model.retries(
+        attempts, model.attempt_luck(attempts), mode, channel, attempts["t_s"]
+    )
+    return retries

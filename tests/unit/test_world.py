@@ -118,11 +118,21 @@ def test_routing_regret_is_zero_when_every_method_has_one_channel(steady) -> Non
 
 
 def test_routing_regret_counts_the_better_channel_priority_skips() -> None:
-    # flagship without outages, cross-border card_sg put first: every ID/TH/MY card payment
-    # it takes could have gone to card_local (domestic, 0.90) instead of 0.91 * 0.88
-    channels = ("card_sg", "card_local", "unionpay_cn", "wallet_sea", "bank_rtp", "bnpl_sea")
-    overrides = {f"channels.{c}.outages": None for c in channels} | NO_RISK
-    overrides["strategies.routing"] = {"name": "priority", "params": {"order": list(channels)}}
+    # flagship without outages, degradations or amount bands, cross-border card_sg put first:
+    # every ID/TH/MY card payment it takes could have gone to card_local (domestic, 0.90)
+    # instead of 0.91 * 0.88
+    spec = paysim.load_scenario(FLAGSHIP)
+    channels = [c.id for c in spec.channels]
+    overrides = {f"channels.{c}.outages": None for c in channels}
+    overrides |= {f"channels.{c}.degradations": None for c in channels}
+    overrides |= {f"upstreams.{u.id}.outages.mtbf_h": 1e12 for u in spec.upstreams}
+    overrides |= {
+        "channels.card_sg.success.amount_bands": [],
+        "checkout.timeouts.policy": "wait_for_status",
+    }
+    overrides |= NO_RISK
+    order = ["card_sg", *(c for c in channels if c != "card_sg")]
+    overrides["strategies.routing"] = {"name": "priority", "params": {"order": order}}
     result = paysim.simulate(FLAGSHIP, seed=1, days=0.05, overrides=overrides)
     payments = result.payments
     skipped = payments["buyer_market"].isin(["ID", "TH", "MY"]) & (payments["channel"] == "card_sg")
