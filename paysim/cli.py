@@ -118,13 +118,12 @@ def _overrides(sets: list[str]) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from paysim.experiment.single import run_to_directory
+    from paysim.experiment.single import check_run_inputs, run_to_directory
     from paysim.report.table import kpi_table
     from paysim.scenario.loader import load_scenario
 
+    check_run_inputs(args.days, args.seed, prefix="--")
     scenario = load_scenario(args.scenario, _overrides(args.sets))
-    if args.days is not None and not args.days > 0:
-        raise ScenarioError.at("--days", "must be > 0", args.days)
     out = Path(args.out) if args.out else Path("runs") / scenario.name
     result = run_to_directory(scenario, out, seed=args.seed, days=args.days)
     print(

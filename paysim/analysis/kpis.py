@@ -9,20 +9,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from paysim.model.channels import OUTCOMES, SUCCEEDED
+from paysim.model.channels import OUTCOMES, SUCCEEDED, TIMEOUT
+from paysim.model.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
 from paysim.model.ledger import Ledger
-from paysim.model.metrics import RunTotals
+from paysim.model.metrics import PlatformTotals, RunTotals
 
 KPI_DESCRIPTIONS: dict[str, str] = {
     "checkouts": "checkouts started (buyers who reached the payment page)",
-    "payments_attempted": "payment attempts sent to a channel (rows of payments.parquet)",
+    "payments_attempted": "attempts the buyer confirmed, blocked ones included (rows of the log)",
     "payments_succeeded": "attempts that succeeded",
     "payments_failed": "attempts that did not succeed (declined, failed, timeout, blocked, ...)",
     "checkouts_abandoned": "checkouts left at a funnel step or after a failure without retry",
     "gmv": "value of succeeded payments",
     "auth_rate": "payments_succeeded / payments_attempted",
     "conversion_rate": "paid orders / checkouts",
-    "fees_total": "channel fees plus seller payout fees paid by the platform",
+    "fees_total": "channel, dispute and seller payout fees paid by the platform",
     "fees_bps": "fees_total in basis points of GMV",
     "latency_p50_ms": "median latency of attempts that reached a working channel (ms)",
     "latency_p99_ms": "99th percentile of that latency (ms)",
@@ -35,16 +36,68 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "fraud_loss_bps": "fraud_loss in bps of GMV (0 until the fraud model)",
     "fraud_caught_rate": "share of fraud attempts stopped by the defence (0 until the fraud model)",
     "false_decline_rate": "share of legitimate attempts declined (0 until the fraud model)",
-    "chargeback_ratio": "chargebacks / succeeded payments (0 until disputes are modelled)",
+    "chargeback_ratio": "chargebacks raised on the run's paid orders (also after the horizon) "
+    "/ succeeded payments",
     "review_mean_wait_h": "mean wait of cases in manual review (0 until the review team)",
     "review_backlog_max": "largest manual-review backlog (0 until the review team)",
-    "payout_mean_days": "mean days from capture to the payout run that pays the seller",
+    "payout_mean_days": "mean days from capture to the payout run that pays the seller for the "
+    "release (orders with something left to pay)",
     "escrow_peak": "largest amount held in escrow at a window end",
-    "net_margin": "take revenue minus fees, FX result and fraud losses (accrued per paid order)",
+    "net_margin": "take revenue net of refunds and chargebacks, minus fees, commissions the "
+    "platform pays, chargeback losses, FX result and fraud losses (accrued per paid order)",
     "routing_regret": "expected successes lost against the best channel's true probability",
     "ledger_imbalance": "sum over currencies of |sum of all balances| in minor units; always 0",
+    "refunds": "paid orders refunded, before or after release (accrued at capture)",
+    "refunds_total": "money refunded to buyers (accrued at capture)",
+    "refund_rate": "refunds / paid orders",
+    "chargebacks": "chargebacks raised on the run's paid orders (accrued at capture)",
+    "chargebacks_won": "chargebacks represented and won by the platform",
+    "chargeback_losses": "chargebacks lost and borne by the platform, not the seller",
+    "dispute_fees": "channels' fees on chargebacks (part of fees_total)",
+    "influencer_commission": "commissions earned by influencers on campaign orders",
+    "commission_expense": "the part of influencer_commission the platform pays itself",
+    "campaign_orders": "paid orders that came from live-streams and flash sales",
+    "campaign_gmv": "value of those orders",
+    "group_buy_orders": "paid orders that belong to group buys",
+    "payouts": "seller payouts made within the horizon",
+    "payouts_total": "money paid out to sellers within the horizon",
+    "reserve_held_peak": "largest rolling reserve held by channels at a window end",
+    "seller_receivable_peak": "largest amount owed by sellers after refunds and chargebacks",
+    "timeout_rate": "attempts that timed out at the channel (result unknown) / attempted",
+    "outage_failure_rate": "attempts failed as the channel or its upstream was down / attempted",
+    "rate_limited_rate": "attempts rejected by a channel's rate limit (queue full) / attempted",
+    "queue_wait_mean_ms": "mean wait in channels' rate-limit queues over attempts that reached one",
+    "late_successes": "timed-out payments a status check found captured (orders completed late)",
+    "double_charges": "orders charged twice after a blind retry (the repeat is refunded)",
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
+
+MONEY_KPIS = frozenset(
+    {
+        "gmv", "fees_total", "fx_pnl", "fx_var95", "fx_cvar95", "fraud_loss", "escrow_peak",
+        "net_margin", "refunds_total", "chargeback_losses", "dispute_fees",
+        "influencer_commission", "commission_expense", "campaign_gmv", "payouts_total",
+        "reserve_held_peak", "seller_receivable_peak",
+    }
+)  # fmt: skip
+SHARE_KPIS = frozenset(
+    {
+        "auth_rate", "conversion_rate", "fraud_caught_rate", "false_decline_rate",
+        "chargeback_ratio", "refund_rate",
+    }
+)  # fmt: skip
+
+
+def kpi_unit(name: str) -> str:
+    """How a KPI is measured: money, share, bps, ms, days, h, expected (successes) or count."""
+    if name in MONEY_KPIS:
+        return "money"
+    if name in SHARE_KPIS or name.endswith("_rate"):
+        return "share"
+    for suffix in ("bps", "ms", "days", "h"):
+        if name.endswith(f"_{suffix}"):
+            return suffix
+    return "expected" if name == "routing_regret" else "count"
 
 
 def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
@@ -52,7 +105,9 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
     by_outcome = totals.attempts_by_outcome
     attempted = int(by_outcome.sum())
     succeeded = int(by_outcome[SUCCEEDED])
-    fees = totals.channel_fees + totals.payout_fees
+    money = totals.platform
+    fees = money.dispute_fees + totals.channel_fees + money.payout_fees_accrued
+    fees += money.payout_fees_fixed
     latency = totals.latencies_ms()
     p50, p99 = np.percentile(latency, [50, 99]) if latency.size else (0.0, 0.0)
     kpis: dict[str, float] = dict.fromkeys(KPI_NAMES, 0.0)
@@ -64,25 +119,59 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         checkouts_abandoned=totals.checkouts_abandoned,
         gmv=totals.gmv,
         auth_rate=_ratio(succeeded, attempted),
-        conversion_rate=_ratio(totals.paid_orders, totals.checkouts),
+        conversion_rate=_ratio(totals.paid_checkouts, totals.checkouts),
         fees_total=fees,
         fees_bps=_ratio(fees * 1e4, totals.gmv),
         latency_p50_ms=float(p50),
         latency_p99_ms=float(p99),
-        payout_mean_days=_ratio(totals.payout_delay_days_sum, totals.paid_orders),
-        escrow_peak=totals.escrow_peak,
-        net_margin=totals.take_revenue - fees,
+        payout_mean_days=_ratio(money.payout_delay_days_sum, money.payout_delay_orders),
+        escrow_peak=money.escrow_peak,
+        net_margin=money.take_revenue - fees - money.commission_expense - money.chargeback_losses,
         routing_regret=totals.routing_regret,
         ledger_imbalance=int(np.abs(ledger.imbalance()).sum()),
+        timeout_rate=_ratio(int(by_outcome[TIMEOUT]), attempted),
+        outage_failure_rate=_ratio(int(totals.attempts_by_code[CHANNEL_UNAVAILABLE]), attempted),
+        rate_limited_rate=_ratio(int(totals.attempts_by_code[RATE_LIMITED]), attempted),
+        queue_wait_mean_ms=_ratio(totals.queue_wait_ms_sum, latency.size),
+        late_successes=totals.late_successes,
+        double_charges=totals.double_charges,
     )
+    kpis.update(_platform_kpis(money))
     return {k: _plain(v) for k, v in kpis.items()}
+
+
+def _platform_kpis(money: PlatformTotals) -> dict[str, float]:
+    """The KPIs of refunds, disputes, commissions, payouts and reserves."""
+    return {
+        "chargeback_ratio": _ratio(money.chargebacks, money.captured_orders),
+        "refunds": money.refunds,
+        "refunds_total": money.refunds_value,
+        "refund_rate": _ratio(money.refunds, money.captured_orders),
+        "chargebacks": money.chargebacks,
+        "chargebacks_won": money.chargebacks_won,
+        "chargeback_losses": money.chargeback_losses,
+        "dispute_fees": money.dispute_fees,
+        "influencer_commission": money.influencer_commission,
+        "commission_expense": money.commission_expense,
+        "campaign_orders": money.campaign_orders,
+        "campaign_gmv": money.campaign_gmv,
+        "group_buy_orders": money.group_buy_orders,
+        "payouts": money.payouts,
+        "payouts_total": money.payouts_value,
+        "reserve_held_peak": money.reserve_held_peak,
+        "seller_receivable_peak": money.seller_receivable_peak,
+    }
 
 
 def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
     """The KPIs that follow from the payments log alone (to cross-check the running totals)."""
     succeeded = payments["outcome"] == OUTCOMES[SUCCEEDED]
     latency = payments["latency_ms"].dropna().to_numpy()
-    gmv = float(payments.loc[succeeded, "amount_reporting"].sum())
+    # an order is paid by its first charge (a timeout the channel did capture counts); any
+    # later charge of the same order is a double charge, refunded
+    charges = payments[payments["charged"]]
+    first = ~charges["checkout_id"].duplicated()
+    gmv = float(charges.loc[first, "amount_reporting"].sum())
     return {
         "payments_attempted": len(payments),
         "payments_succeeded": int(succeeded.sum()),
@@ -92,6 +181,8 @@ def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
         "latency_p50_ms": float(np.percentile(latency, 50)) if latency.size else 0.0,
         "latency_p99_ms": float(np.percentile(latency, 99)) if latency.size else 0.0,
         "channel_fees": float(payments["fee_reporting"].sum()),
+        "paid_orders": int(first.sum()),
+        "double_charges": int((~first).sum()),
     }
 
 

@@ -8,7 +8,8 @@ processes, as real systems batch them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import math
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import simpy
@@ -72,14 +73,30 @@ class Clock:
         priority: int,
         partial_last: bool,
     ) -> Generator[simpy.events.Event, Any, None]:
-        t0 = start_s
-        while t0 < self.horizon_s:
-            t1 = min(t0 + period_s, self.horizon_s)
-            if t1 - t0 < period_s and not partial_last:
-                return
+        for t0, t1 in self._windows(period_s, start_s, partial_last):
             yield _Wake(self.env, t1 - self.env.now, priority)
             handler(t0, t1)
-            t0 = t1
+
+    def _windows(
+        self, period_s: float, start_s: float, partial_last: bool
+    ) -> Iterator[tuple[float, float]]:
+        """Window edges ``start_s + k * period_s``, the last one snapped to the horizon.
+
+        Edges are multiplied out, not accumulated, so they do not drift over many windows; an
+        edge within rounding of the horizon is the horizon, so a horizon of a whole number of
+        periods (1 s in windows of 0.1 s) ends with a full window, not an extra sliver.
+        """
+        slack = max(1e-9 * period_s, 8 * math.ulp(self.horizon_s))
+        k = 0
+        t0 = start_s
+        while t0 < self.horizon_s - slack:
+            t1 = start_s + (k + 1) * period_s
+            if t1 >= self.horizon_s - slack:
+                if partial_last or t1 <= self.horizon_s + slack:
+                    yield t0, self.horizon_s
+                return
+            yield t0, t1
+            k, t0 = k + 1, t1
 
     def run(self) -> None:
         """Run until every periodic job has reached the horizon."""

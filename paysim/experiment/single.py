@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.replication import seed_label
 from paysim.errors import ScenarioError
 from paysim.model.ledger import Account
-from paysim.model.spec import Scenario
+from paysim.model.spec import MAX_HORIZON_DAYS, Scenario
 from paysim.model.world import World
 from paysim.scenario.loader import load_scenario, scenario_from_dict, scenario_to_dict
 from paysim.scenario.strategies import build_router
@@ -89,8 +90,7 @@ def simulate(
 
     """
     spec = resolve_scenario(scenario, overrides)
-    if days is not None and not days > 0:
-        raise ScenarioError.at("days", "must be > 0", days)
+    check_run_inputs(days, seed)
     horizon_days = float(days) if days is not None else spec.horizon_days
     seed_value = spec.seed if seed is None else seed
     seed_sequence = (
@@ -122,6 +122,16 @@ def simulate(
     )
 
 
+def check_run_inputs(
+    days: float | None, seed: int | np.random.SeedSequence | None, prefix: str = ""
+) -> None:
+    """Reject a horizon or seed that the scenario schema would reject."""
+    if days is not None and not (math.isfinite(days) and 0 < days <= MAX_HORIZON_DAYS):
+        raise ScenarioError.at(f"{prefix}days", f"must be > 0 and <= {MAX_HORIZON_DAYS}", days)
+    if isinstance(seed, int) and seed < 0:
+        raise ScenarioError.at(f"{prefix}seed", "must be >= 0", seed)
+
+
 def run_to_directory(
     scenario: Scenario,
     out_dir: str | Path,
@@ -133,8 +143,7 @@ def run_to_directory(
     Everything is written into a temporary sibling directory that replaces ``out_dir`` only
     once complete, so an interrupted or failed run leaves no partial output behind.
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = check_output_directory(Path(out_dir))
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         result = simulate(scenario, seed=seed, days=days, log_path=staging / "payments.parquet")
@@ -145,6 +154,34 @@ def run_to_directory(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return result
+
+
+RUN_FILES = frozenset({"summary.json", "payments.parquet"})
+
+
+def check_output_directory(out: Path, own_files: frozenset[str] = RUN_FILES) -> Path:
+    """The output directory, created up to its parent; refuse anything that would lose data.
+
+    An existing ``out`` is replaced only if it holds nothing but an earlier run's files.
+    """
+    resolved = out.resolve()
+    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
+        raise ScenarioError.at(
+            "--out", "must not be the working directory or one of its parents", str(out)
+        )
+    if out.exists() and not out.is_dir():
+        raise ScenarioError.at("--out", "exists and is not a directory", str(out))
+    if out.is_dir() and not {p.name for p in out.iterdir()} <= own_files:
+        raise ScenarioError.at(
+            "--out", "is a directory with other files; choose a new or empty one", str(out)
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError.at(
+            "--out", f"cannot create its parent ({exc.strerror})", str(out)
+        ) from None
+    return out
 
 
 def replace_directory(source: Path, target: Path) -> None:

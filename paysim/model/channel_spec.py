@@ -1,17 +1,54 @@
-"""Scenario section ``channels``: fees, latency, success, outages, settlement of each channel."""
+"""Scenario section ``channels`` (and ``upstreams``): what each payment channel does.
+
+A channel is a route to one or more payment methods: fees, latency, success, outages,
+capacity and settlement. Defaults that depend on the channel's ``kind`` (its decline-code mix,
+its sensitivity to buyer risk) live in ``paysim.model.declines``; sources are cited there and in
+``../shared/reference/parameters.md``.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import itertools
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 
+from paysim.errors import field_problem
 from paysim.model.distributions import Distribution
-from paysim.model.spec_types import Currency, Identifier, MarketCode, Method, Probability, Spec
+from paysim.model.spec_types import (
+    Currency,
+    Identifier,
+    MarketCode,
+    Method,
+    Probability,
+    Spec,
+    check_mix,
+    mix_problem,
+)
+
+ChannelKind = Literal["card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl"]
+# the codes a scenario may give shares to (the model adds outage, capacity and amount codes)
+DeclineCode = Literal[
+    "do_not_honour",
+    "insufficient_funds",
+    "issuer_unavailable",
+    "stolen_card",
+    "invalid_account",
+    "suspected_fraud",
+    "credit_declined",
+]
+Factor = Annotated[float, Field(gt=0)]
 
 
 class FeeSpec(Spec):
-    """A channel's price: percent of the amount plus a fixed part in the channel's currency."""
+    """A channel's price, all parts added up for each captured payment.
+
+    ``percent`` of the amount, plus ``fixed`` (major units of the channel's currency), plus
+    ``cross_border_percent`` when the buyer's market differs from the channel's ``country``,
+    plus ``fx_markup_percent`` when the payment currency differs from the channel's settlement
+    currency, plus the scheme fee of the card network (``networks``) on cross-border payments.
+    ``dispute_fixed`` (channel currency) is charged per chargeback by the platform's dispute flow.
+    """
 
     percent: float = Field(default=0.0, ge=0, le=100)
     fixed: float = Field(default=0.0, ge=0)
@@ -20,18 +57,99 @@ class FeeSpec(Spec):
     dispute_fixed: float = Field(default=0.0, ge=0)
 
 
+class AmountBandSpec(Spec):
+    """Success multiplier for payments of at least ``above_reporting`` (reporting currency)."""
+
+    above_reporting: float = Field(ge=0)
+    factor: Factor
+
+
 class SuccessSpec(Spec):
-    """Probability that a payment succeeds at a channel."""
+    """Probability that a payment the channel accepts is approved.
+
+    ``base`` is the approval rate of a domestic, low-risk payment with nothing else applying.
+    It is multiplied by ``cross_border_factor`` (cross-border payments), the factor of the
+    buyer's market and of the payment method, the factor of the highest amount band the
+    payment reaches, and ``1 - risk_sensitivity * buyer_risk`` (buyer risk in [0, 1]); the
+    product is capped at 1. ``risk_sensitivity`` defaults by channel kind. ``decline_codes``
+    gives the shares of the codes of ordinary declines (default by kind).
+    """
 
     base: Probability
     cross_border_factor: float = Field(default=1.0, gt=0, le=1)
+    market_factors: dict[MarketCode, Factor] = Field(default_factory=dict)
+    method_factors: dict[Method, Factor] = Field(default_factory=dict)
+    amount_bands: list[AmountBandSpec] = Field(default_factory=list)
+    risk_sensitivity: Probability | None = None
+    decline_codes: Annotated[dict[DeclineCode, Probability], AfterValidator(check_mix)] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _bands_increase(self) -> SuccessSpec:
+        edges = [band.above_reporting for band in self.amount_bands]
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            raise ValueError(f"amount_bands: above_reporting must increase, got {edges}")
+        return self
 
 
 class OutageSpec(Spec):
-    """Full outages as an alternating renewal process (exponential up and down times)."""
+    """Episodes as an alternating renewal process, started in its stationary state.
+
+    Up times are exponential with mean ``mtbf_h``. Repair (episode) durations are lognormal
+    with **mean** ``mttr_min`` and log-standard deviation ``repair_sigma``, so the long-run
+    share of time in an episode is mttr / (mtbf + mttr). The median repair is
+    ``mttr_min * exp(-repair_sigma**2 / 2)``: with the default sigma of 1, a mean of 75 min
+    gives a median of 45 min and a 99th percentile near 8 h, the shape reported for payment
+    providers (median 30-60 min, tail to 8 h; parameters.md, press reports [V]).
+    """
 
     mtbf_h: float = Field(gt=0)
     mttr_min: float = Field(gt=0)
+    repair_sigma: float = Field(default=1.0, ge=0, le=3)
+
+
+class DegradationSpec(OutageSpec):
+    """Partial degradations: episodes during which success is multiplied by a factor.
+
+    The factor of each episode is uniform on ``[success_factor_min, success_factor_max]``;
+    parameters.md reports degradations of -10 to -50 % success, more often than outages [V].
+    Extra declines during an episode carry the soft code ``issuer_unavailable``.
+    """
+
+    success_factor_min: Probability = 0.5
+    success_factor_max: Probability = 0.9
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DegradationSpec:
+        if self.success_factor_max < self.success_factor_min:
+            raise ValueError(
+                f"success_factor_max ({self.success_factor_max}) must be >= "
+                f"success_factor_min ({self.success_factor_min})"
+            )
+        return self
+
+
+class NetworkSpec(Spec):
+    """A card network carrying part of a channel's card payments.
+
+    Each card payment at the channel runs on one network, drawn by ``share`` and kept for all
+    attempts of a checkout. Cross-border payments add the network's scheme fee
+    ``cross_border_percent`` (Visa ISA 0.8-1.2 % plus ~0.13 % assessment, Mastercard 0.6-1.0 %;
+    parameters.md, fee guides [V]); the network's ``upstream`` takes its payments down in its
+    outages, on every channel.
+    """
+
+    id: Identifier
+    share: Probability
+    cross_border_percent: float = Field(default=0.0, ge=0, le=100)
+    upstream: Identifier | None = None
+
+
+def _shares_sum_to_one(networks: list[NetworkSpec]) -> list[NetworkSpec]:
+    if networks and (problem := mix_problem({n.id: n.share for n in networks})):
+        raise ValueError(f"shares {problem}")
+    return networks
 
 
 class ChannelSpec(Spec):
@@ -39,31 +157,104 @@ class ChannelSpec(Spec):
 
     ``country`` is where the channel acquires: payments from buyers of other markets are
     cross-border (lower success, cross-border fee). Without it the channel acquires locally in
-    every market it serves.
+    every market it serves. Amounts outside ``[min_amount, max_amount]`` (major units of the
+    channel's currency; a wire's minimum ticket, a BNPL limit) are declined with the hard code
+    ``amount_out_of_range``. ``upstreams`` are shared infrastructure whose outages take the
+    whole channel down.
+
+    ``capacity_tps`` is a rate limit: payments beyond it wait in a FIFO queue served one per
+    1/capacity seconds; a payment that would wait more than ``queue_max`` payments ahead of it,
+    or longer than ``queue_timeout_ms`` (default: ``timeout_ms``), is rejected with
+    ``rate_limited``. Waiting counts toward the latency and the timeout.
+
+    ``price_volatility_annual`` (a fraction: 0.6 is 60 %) is the volatility of what the channel
+    collects against its settlement currency (a crypto asset): the price moves over the
+    confirmation delay, the payment's latency, and the channel settles that much more or less.
     """
 
     id: Identifier
-    kind: Literal["card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl"]
+    kind: ChannelKind
     methods: list[Method] = Field(min_length=1)
     markets: list[MarketCode] = Field(min_length=1)
     country: MarketCode | None = None
     currency: Currency
     fee: FeeSpec = Field(default_factory=FeeSpec)
+    min_amount: float = Field(default=0.0, ge=0)
+    max_amount: float | None = Field(default=None, gt=0)
     latency_ms: Distribution
     timeout_ms: float = Field(default=30_000.0, gt=0)
     success: SuccessSpec
     outages: OutageSpec | None = None
+    degradations: DegradationSpec | None = None
+    upstreams: list[Identifier] = Field(default_factory=list)
+    networks: Annotated[list[NetworkSpec], AfterValidator(_shares_sum_to_one)] = Field(
+        default_factory=list
+    )
     capacity_tps: float | None = Field(default=None, gt=0)
+    queue_max: int | None = Field(default=None, ge=0)
+    queue_timeout_ms: float | None = Field(default=None, ge=0)
+    price_volatility_annual: float = Field(default=0.0, ge=0, le=10)
     settlement_days: float = Field(default=2.0, ge=0)
     reserve_percent: float = Field(default=0.0, ge=0, le=100)
     reserve_days: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChannelSpec:
+        if self.max_amount is not None and self.max_amount <= self.min_amount:
+            raise ValueError(
+                f"max_amount ({self.max_amount}) must be greater than min_amount "
+                f"({self.min_amount})"
+            )
+        if self.networks and "card" not in self.methods:
+            raise ValueError("networks: only a channel taking cards has card networks")
+        return self
 
 
 class UpstreamSpec(Spec):
     """Infrastructure several channels share, such as a card network or a bank switch.
 
-    Its outages take down every channel that names it as its upstream.
+    Its outages take down every channel that names it in ``upstreams`` (and every card
+    payment on a network that names it); its degradations cut their success.
     """
 
     id: Identifier
     outages: OutageSpec
+    degradations: DegradationSpec | None = None
+
+
+def upstream_problems(
+    channels: list[ChannelSpec], upstreams: list[UpstreamSpec], markets: set[str]
+) -> list[str]:
+    """Cross-references of the channel section: upstream ids, factor markets, duplicates."""
+    problems: list[str] = []
+    known: set[str] = set()
+    for upstream in upstreams:
+        if upstream.id in known:
+            problems.append(field_problem(f"upstreams.{upstream.id}", "appears more than once"))
+        known.add(upstream.id)
+    for channel in channels:
+        path = f"channels.{channel.id}"
+        for upstream_id in channel.upstreams:
+            if upstream_id not in known:
+                problems.append(field_problem(f"{path}.upstreams", "unknown upstream", upstream_id))
+        seen: set[str] = set()
+        for network in channel.networks:
+            if network.id in seen:
+                problems.append(
+                    field_problem(f"{path}.networks.{network.id}", "appears more than once")
+                )
+            seen.add(network.id)
+            if network.upstream is not None and network.upstream not in known:
+                problems.append(
+                    field_problem(
+                        f"{path}.networks.{network.id}.upstream",
+                        "unknown upstream",
+                        network.upstream,
+                    )
+                )
+        for code in channel.success.market_factors:
+            if code not in markets:
+                problems.append(
+                    field_problem(f"{path}.success.market_factors", "unknown market", code)
+                )
+    return problems

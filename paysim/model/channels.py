@@ -1,7 +1,13 @@
-"""Payment channels: eligibility, outages, success probability, latency and fees.
+"""Payment channels: eligibility, health, success probability, capacity, latency and fees.
 
 All per-channel parameters live in arrays indexed by channel, so a window's payments are
-processed with a handful of vectorised operations whatever their number.
+handled with a handful of vectorised operations whatever their number; the only loops run
+over channels (few) or card networks (fewer).
+
+Per-attempt randomness comes from counter-based uniforms keyed by checkout and attempt (the
+world's ``u_success`` and ``u_latency``, plus this module's own keyed streams), so common
+random numbers hold across experiment arms. ``u_success`` both decides approval and, for a
+declined payment, picks its decline code (see ``paysim.model.declines``).
 """
 
 from __future__ import annotations
@@ -9,76 +15,90 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from paysim.engine.streams import RandomStreams
-from paysim.model.channel_spec import OutageSpec
-from paysim.model.distributions import ppf_grouped
+from paysim.model.approval import ApprovalModel
+from paysim.model.capacity import RateLimiter
+from paysim.model.channel_fees import FeeSchedule
+from paysim.model.channel_spec import ChannelSpec
+from paysim.model.checkout import ATTEMPTS_PER_KEY
+from paysim.model.declines import (
+    AMOUNT_OUT_OF_RANGE,
+    CHANNEL_UNAVAILABLE,
+    DECLINE_CODES,
+    DO_NOT_HONOUR,
+    IS_SOFT_DECLINE,
+    NO_CODE,
+    RATE_LIMITED,
+    decline_codes,
+)
+from paysim.model.distributions import Lognormal, ppf_grouped
 from paysim.model.fx import FixedRates
+from paysim.model.networks import CardNetworks
+from paysim.model.outages import OutageTimeline, StepFunction, StepTable, health
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 
+__all__ = [  # the decline names are re-exported: they lived here before declines.py
+    "CHANNEL_UNAVAILABLE",
+    "DECLINE_CODES",
+    "DO_NOT_HONOUR",
+    "IS_SOFT_DECLINE",
+    "NO_CODE",
+    "OUTCOMES",
+    "RATE_LIMITED",
+    "ChannelResult",
+    "ChannelTable",
+    "ChannelTruth",
+    "OutageTimeline",
+]
+
 OUTCOMES = ("succeeded", "declined", "failed", "timeout", "blocked", "abandoned")
 SUCCEEDED, DECLINED, FAILED, TIMEOUT, BLOCKED, ABANDONED = range(len(OUTCOMES))
-DECLINE_CODES = ("", "channel_unavailable", "rate_limited", "do_not_honour")
-NO_CODE, CHANNEL_UNAVAILABLE, RATE_LIMITED, DO_NOT_HONOUR = range(len(DECLINE_CODES))
+SECONDS_PER_YEAR = 365.25 * 86_400.0
 
 
-class OutageTimeline:
-    """Down intervals of one channel: an alternating renewal process, started stationary.
+@dataclass(frozen=True)
+class ChannelTruth:
+    """What each channel would do with each payment right now (``[payment, channel]``).
 
-    Up times are exponential with mean ``mtbf_h``, repairs exponential with mean ``mttr_min``,
-    so the long-run availability is mtbf / (mtbf + mttr).
+    ``p`` is the true probability that the payment is approved if sent there now: 0 when the
+    channel is down or the amount is out of its range; for a card payment on a channel with
+    card networks, averaged over the network the payment may run on. The other arrays are its
+    factors, kept for ``ChannelTable.process``.
     """
 
-    def __init__(self, spec: OutageSpec | None, horizon_s: float, rng: np.random.Generator) -> None:
-        self.starts_s = np.empty(0)
-        self.ends_s = np.empty(0)
-        if spec is None:
-            return
-        up_mean_s, down_mean_s = spec.mtbf_h * 3600.0, spec.mttr_min * 60.0
-        starts, ends = [], []
-        down_now = rng.random() < down_mean_s / (up_mean_s + down_mean_s)
-        t = 0.0
-        if down_now:
-            t = rng.exponential(down_mean_s)
-            starts.append(0.0)
-            ends.append(t)
-        while t < horizon_s:
-            start = t + rng.exponential(up_mean_s)
-            t = start + rng.exponential(down_mean_s)
-            if start < horizon_s:
-                starts.append(start)
-                ends.append(t)
-        self.starts_s = np.array(starts)
-        self.ends_s = np.array(ends)
-
-    def is_down(self, t_s: np.ndarray) -> np.ndarray:
-        """Whether the channel is in an outage at each time."""
-        if self.starts_s.size == 0:
-            return np.zeros(np.shape(t_s), dtype=bool)
-        k = np.searchsorted(self.starts_s, t_s, side="right") - 1
-        return (k >= 0) & (t_s < self.ends_s[np.maximum(k, 0)])
-
-    def down_seconds(self, horizon_s: float) -> float:
-        """Total outage time within ``[0, horizon_s)``."""
-        return float(
-            np.sum(np.clip(self.ends_s, 0, horizon_s) - np.clip(self.starts_s, 0, horizon_s))
-        )
+    down: np.ndarray  # bool: channel (or an upstream it depends on) in an outage
+    p: np.ndarray
+    nominal: np.ndarray  # before health and buyer risk (0 out of the amount range)
+    health: np.ndarray  # channel-level: 0 down, degradation factor, or 1
+    risk: np.ndarray | None  # buyer-risk factor 1 - sensitivity * risk; None: nobody risky
+    in_range: np.ndarray | None  # bool: amount in [min_amount, max_amount]; None: no ranges
+    network_health: np.ndarray | None  # [payment, network] health now; None: no networks
+    t_s: np.ndarray  # [payment]
+    method: np.ndarray  # [payment]
+    buyer_market: np.ndarray  # [payment]
 
 
 @dataclass(frozen=True)
 class ChannelResult:
-    """What happened to each routed payment at its channel."""
+    """What happened to each routed payment at its channel (one entry per payment)."""
 
-    outcome: np.ndarray
-    decline_code: np.ndarray
-    latency_ms: np.ndarray  # NaN when the payment never reached a working channel
+    outcome: np.ndarray  # index into OUTCOMES
+    decline_code: np.ndarray  # index into DECLINE_CODES
+    latency_ms: np.ndarray  # queue wait + processing, capped at the timeout; NaN if not reached
     fee_minor: np.ndarray  # in the payment's currency; 0 unless it succeeded
-    p_success: np.ndarray  # true success probability at the chosen channel
+    p_success: np.ndarray  # true success probability at the chosen channel (ChannelTruth.p)
+    charged: np.ndarray  # bool: the channel captured the money (succeeded, or a hidden timeout)
+    capture_fee_minor: np.ndarray  # the fee the channel takes if it captures (any outcome)
+    settled_factor: np.ndarray  # multiplies what the channel settles (crypto price move); 1.0
+    queue_wait_ms: np.ndarray  # time waited in the channel's rate-limit queue; 0 if none
+    network: np.ndarray  # index into ChannelTable.network_ids, -1 for no card network
 
 
 class ChannelTable:
-    """The scenario's channels as arrays."""
+    """The scenario's channels (and upstreams) as arrays, with their pre-drawn health."""
 
     def __init__(
         self,
@@ -92,81 +112,183 @@ class ChannelTable:
         self.specs = specs
         self.ids = tuple(c.id for c in specs)
         self.n = len(specs)
+        self.rates = rates
+        self._eligibility(specs, markets)
+        self.approval = ApprovalModel(
+            specs, markets, self.cross_border, rates, scenario.reporting_currency
+        )
+        self._fees(specs, rates)
+        self.settlement_days = np.array([c.settlement_days for c in specs])
+        self.reserve_percent = np.array([c.reserve_percent for c in specs])
+        self.reserve_days = np.array([c.reserve_days for c in specs])
+        self.timeout_ms = np.array([c.timeout_ms for c in specs])
+        self.latency = [c.latency_ms for c in specs]
+        self._lognormal = (
+            (np.array([d.mu for d in self.latency]), np.array([d.sigma for d in self.latency]))
+            if all(isinstance(d, Lognormal) for d in self.latency)
+            else None
+        )
+        self.price_volatility = np.array([c.price_volatility_annual for c in specs])
+        self.any_price_moves = bool(self.price_volatility.any())
+        self.limiters = [_limiter(c) for c in specs]
+        self.limited = [(c, lim) for c, lim in enumerate(self.limiters) if lim is not None]
+        self._health(scenario, streams, horizon_s)
+        self.price_luck = streams.keyed("channel.price")
+
+    # -- set-up -----------------------------------------------------------------------
+    def _eligibility(self, specs: list[ChannelSpec], markets: tuple[str, ...]) -> None:
         self.eligible = np.zeros((len(markets), len(METHODS), self.n), dtype=bool)
         self.cross_border = np.zeros((len(markets), self.n), dtype=bool)
         for c, spec in enumerate(specs):
             for market in spec.markets:
-                m = markets.index(market)
                 for method in spec.methods:
-                    self.eligible[m, METHODS.index(method), c] = True
+                    self.eligible[markets.index(market), METHODS.index(method), c] = True
             for m, market in enumerate(markets):
                 self.cross_border[m, c] = spec.country is not None and spec.country != market
-        self.base = np.array([c.success.base for c in specs])
-        self.cross_border_factor = np.array([c.success.cross_border_factor for c in specs])
-        self.timeout_ms = np.array([c.timeout_ms for c in specs])
-        self.fee_percent = np.array([c.fee.percent for c in specs])
-        self.fee_cross_border_percent = np.array([c.fee.cross_border_percent for c in specs])
-        self.currency = np.array([rates.index[c.currency] for c in specs])
-        self.fee_fixed_minor = np.array(
-            [round(c.fee.fixed * 10 ** int(rates.exponent[rates.index[c.currency]])) for c in specs]
-        )
-        self.dispute_fee_minor = np.array(
-            [
-                round(c.fee.dispute_fixed * 10 ** int(rates.exponent[rates.index[c.currency]]))
-                for c in specs
-            ]
-        )
-        self.settlement_days = np.array([c.settlement_days for c in specs])
-        self.reserve_percent = np.array([c.reserve_percent for c in specs])
-        self.reserve_days = np.array([c.reserve_days for c in specs])
-        self.rates = rates
-        self.outages = [
-            OutageTimeline(c.outages, horizon_s, streams.generator(f"outages.{c.id}"))
-            for c in specs
+
+    def _fees(self, specs: list[ChannelSpec], rates: FixedRates) -> None:
+        self.fees = FeeSchedule(specs, self.cross_border, rates)
+        # the per-channel arrays under their established names
+        self.fee_percent = self.fees.percent
+        self.fee_cross_border_percent = self.fees.cross_border_percent
+        self.fx_markup_percent = self.fees.fx_markup_percent
+        self.currency = self.fees.currency
+        self.fee_fixed_minor = self.fees.fixed_minor
+        self.dispute_fee_minor = self.fees.dispute_minor
+
+    def _health(self, scenario: Scenario, streams: RandomStreams, horizon_s: float) -> None:
+        upstream = {
+            u.id: health(u.outages, u.degradations, horizon_s, streams, f"upstreams.{u.id}.")
+            for u in scenario.upstreams
+        }
+        # stream names "outages.<channel id>" / "degradations.<channel id>"
+        self.health = [
+            StepFunction.product(
+                [
+                    health(c.outages, c.degradations, horizon_s, streams, "", f".{c.id}"),
+                    *(upstream[u] for u in c.upstreams),
+                ]
+            )
+            for c in scenario.channels
         ]
+        self.health_table = StepTable(self.health)
+        self.networks = CardNetworks(self.specs, upstream, streams.keyed("channel.network"))
+        self.network_ids = self.networks.ids
 
+    # -- each window ------------------------------------------------------------------
     def is_down(self, t_s: np.ndarray) -> np.ndarray:
-        """Bool ``[payment, channel]``: channel in an outage at each payment's time."""
-        down = np.zeros((len(t_s), self.n), dtype=bool)
-        for c, timeline in enumerate(self.outages):
-            if timeline.starts_s.size:
-                down[:, c] = timeline.is_down(t_s)
-        return down
+        """Bool ``[payment, channel]``: channel (or one of its upstreams) down at each time."""
+        return np.column_stack([h(t_s) == 0.0 for h in self.health]).reshape(len(t_s), self.n)
 
-    def truth(self, t_s: np.ndarray, buyer_market: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bool ``down`` and true success probability ``p`` ``[payment, channel]`` (0 when down)."""
-        factor = np.where(self.cross_border[buyer_market], self.cross_border_factor[None, :], 1.0)
-        down = self.is_down(t_s)
-        return down, np.where(down, 0.0, self.base[None, :] * factor)
+    def truth(
+        self,
+        t_s: np.ndarray,
+        buyer_market: np.ndarray,
+        method: np.ndarray,
+        amount_reporting: np.ndarray,
+        buyer_risk: np.ndarray,
+    ) -> ChannelTruth:
+        """What every channel would do with each payment now (see ``ChannelTruth``).
+
+        Args:
+            t_s: payment times (simulated seconds).
+            buyer_market: market index of each buyer.
+            method: method index of each payment.
+            amount_reporting: amount in the reporting currency (amount bands, ranges).
+            buyer_risk: buyer risk in [0, 1] (0 for a low-risk buyer).
+
+        """
+        nominal, in_range = self.approval.nominal(buyer_market, method, amount_reporting)
+        health = self.health_table(t_s)
+        p = nominal * health
+        risk = self.approval.risk(buyer_risk)
+        if risk is not None:
+            p *= risk
+        network_health = None
+        if self.network_ids:
+            network_health = self.networks.health_at(t_s)
+            p = self.networks.expected(p, method, network_health)
+        return ChannelTruth(
+            health == 0.0, p, nominal, health, risk, in_range, network_health, t_s, method,
+            buyer_market,
+        )  # fmt: skip
 
     def process(
         self,
         channel: np.ndarray,
-        down_matrix: np.ndarray,
-        p_matrix: np.ndarray,
-        buyer_market: np.ndarray,
+        truth: ChannelTruth,
         amount_minor: np.ndarray,
         currency: np.ndarray,
+        checkout_id: np.ndarray,
+        attempt: np.ndarray,
         u_success: np.ndarray,
         u_latency: np.ndarray,
     ) -> ChannelResult:
-        """Send each payment to its chosen channel and see what comes back."""
-        rows = np.arange(len(channel))
-        p = p_matrix[rows, channel]
-        down = down_matrix[rows, channel]
-        latency = ppf_grouped([c.latency_ms for c in self.specs], channel, u_latency)
+        """Send each payment (sorted by time) to its chosen channel and see what comes back.
+
+        Args:
+            channel: chosen channel of each payment.
+            truth: ``truth()`` of the same payments.
+            amount_minor: amount in the payment's currency, minor units.
+            currency: currency index of each payment.
+            checkout_id: checkout of each payment (keys this module's own uniforms).
+            attempt: attempt number (1 for the first try).
+            u_success: uniform deciding approval (and the decline code).
+            u_latency: uniform giving the processing latency.
+
+        """
+        n = len(channel)
+        rows = np.arange(n)
+        nominal = truth.nominal[rows, channel]
+        health = truth.health[rows, channel]
+        network = np.full(n, -1, dtype=np.int16)
+        if self.network_ids:
+            network = self.networks.draw(channel, truth.method, checkout_id)
+            on_net = network >= 0
+            health[on_net] *= truth.network_health[rows[on_net], network[on_net]]  # type: ignore[index]
+        down = health == 0.0
+        p_health = nominal * health
+        p = p_health if truth.risk is None else p_health * truth.risk[rows, channel]
+        raw_ms = self._latency_ms(channel, u_latency)
+        if self.limited:
+            wait_s, rejected = self._queue(channel, down, truth.t_s)
+            raw_ms += wait_s * 1000.0
+            reached = ~(down | rejected)
+            failed_code = np.where(rejected, RATE_LIMITED, CHANNEL_UNAVAILABLE)
+        else:
+            wait_s, reached, failed_code = np.zeros(n), ~down, CHANNEL_UNAVAILABLE
         timeout_ms = self.timeout_ms[channel]
-        timed_out = ~down & (latency > timeout_ms)
-        succeeded = ~down & ~timed_out & (u_success < p)
-        outcome = np.full(len(channel), DECLINED, dtype=np.int8)
-        outcome[succeeded] = SUCCEEDED
-        outcome[timed_out] = TIMEOUT
-        outcome[down] = FAILED
-        code = np.where(outcome == DECLINED, DO_NOT_HONOUR, NO_CODE).astype(np.int8)
-        code[down] = CHANNEL_UNAVAILABLE
-        latency = np.where(down, np.nan, np.minimum(latency, timeout_ms))
-        fee = self.fee_minor(channel, buyer_market, amount_minor, currency)
-        return ChannelResult(outcome, code, latency, np.where(succeeded, fee, 0), p)
+        timed_out = reached & (raw_ms > timeout_ms)
+        charged = reached & (u_success < p)
+        succeeded = charged & ~timed_out
+        declined = reached & ~timed_out & ~charged
+        outcome = np.where(
+            reached, np.where(timed_out, TIMEOUT, np.where(charged, SUCCEEDED, DECLINED)), FAILED
+        ).astype(np.int8)
+        code = decline_codes(u_success, p, p_health, nominal, channel, self.approval.code_mixes)
+        if truth.in_range is not None:
+            code[~truth.in_range[rows, channel]] = AMOUNT_OUT_OF_RANGE
+        code = np.where(declined, code, np.where(reached, NO_CODE, failed_code)).astype(np.int8)
+        fee = self.fee_minor(channel, truth.buyer_market, amount_minor, currency, network)
+        return ChannelResult(
+            outcome=outcome,
+            decline_code=code,
+            latency_ms=np.where(reached, np.minimum(raw_ms, timeout_ms), np.nan),
+            fee_minor=np.where(succeeded, fee, 0),
+            p_success=truth.p[rows, channel] if self.network_ids else p,  # equal without networks
+            charged=charged,
+            capture_fee_minor=fee,
+            settled_factor=self._price_moves(channel, charged, raw_ms, checkout_id, attempt),
+            queue_wait_ms=wait_s * 1000.0,
+            network=network,
+        )
+
+    def _latency_ms(self, channel: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Processing latency at the channel (before any queueing), by inverse CDF."""
+        if self._lognormal is None:
+            return ppf_grouped(self.latency, channel, u)
+        mu, sigma = self._lognormal
+        return np.exp(mu[channel] + sigma[channel] * special.ndtri(u))
 
     def fee_minor(
         self,
@@ -174,12 +296,63 @@ class ChannelTable:
         buyer_market: np.ndarray,
         amount_minor: np.ndarray,
         currency: np.ndarray,
+        network: np.ndarray | None = None,
     ) -> np.ndarray:
-        """A channel's fee for each payment, in the payment's currency, integer minor units."""
-        percent = self.fee_percent[channel] + np.where(
-            self.cross_border[buyer_market, channel], self.fee_cross_border_percent[channel], 0.0
-        )
-        fixed = self.rates.convert_minor(
-            self.fee_fixed_minor[channel], self.currency[channel], currency
-        )
-        return np.rint(amount_minor * percent / 100.0).astype(np.int64) + fixed
+        """A channel's fee for each payment, in the payment's currency, integer minor units.
+
+        See ``paysim.model.channel_fees``; ``network`` (-1 for none) adds the card network's
+        scheme fee on cross-border payments.
+        """
+        scheme = None
+        if network is not None and self.network_ids:
+            scheme = self.networks.scheme_fee_percent(channel, network)
+        return self.fees.fee_minor(channel, buyer_market, amount_minor, currency, scheme)
+
+    def _queue(
+        self, channel: np.ndarray, down: np.ndarray, t_s: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rate-limit queue wait (s) and rejection of each payment, channel by channel."""
+        wait_s = np.zeros(len(channel))
+        rejected = np.zeros(len(channel), dtype=bool)
+        for c, limiter in self.limited:
+            queued = np.flatnonzero((channel == c) & ~down)
+            if queued.size:
+                t = t_s[queued]
+                if np.any(t[1:] < t[:-1]):  # the queue needs arrival order
+                    queued = queued[np.argsort(t, kind="stable")]
+                wait = limiter.admit(t_s[queued])
+                rejected[queued] = np.isnan(wait)
+                wait_s[queued] = np.nan_to_num(wait)
+        return wait_s, rejected
+
+    def _price_moves(
+        self,
+        channel: np.ndarray,
+        charged: np.ndarray,
+        latency_ms: np.ndarray,
+        checkout_id: np.ndarray,
+        attempt: np.ndarray,
+    ) -> np.ndarray:
+        """Settled value per quoted value: a driftless lognormal move over the confirmation."""
+        factor = np.ones(len(channel))
+        if not self.any_price_moves:
+            return factor
+        sigma = self.price_volatility[channel]
+        moving = np.flatnonzero(charged & (sigma > 0))
+        if moving.size:
+            keys = checkout_id[moving] * ATTEMPTS_PER_KEY + attempt[moving]
+            z = special.ndtri(self.price_luck.uniforms(keys, 1)[:, 0])
+            var = sigma[moving] ** 2 * latency_ms[moving] / 1000.0 / SECONDS_PER_YEAR
+            factor[moving] = np.exp(np.sqrt(var) * z - var / 2.0)
+        return factor
+
+
+def _limiter(spec: ChannelSpec) -> RateLimiter | None:
+    if spec.capacity_tps is None:
+        return None
+    return RateLimiter.bounded(
+        spec.capacity_tps,
+        spec.queue_max,
+        None if spec.queue_timeout_ms is None else spec.queue_timeout_ms / 1000.0,
+        spec.timeout_ms / 1000.0,
+    )

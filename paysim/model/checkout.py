@@ -8,20 +8,30 @@ numbers hold even when the arms' retries diverge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from paysim.engine.streams import RandomStreams
 from paysim.model.batch import Batch
+from paysim.model.buyers import BuyerModel
 from paysim.model.currency import minor_exponent
-from paysim.model.demand import Arrivals
-from paysim.model.distributions import ppf_grouped
+from paysim.model.demand import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
+from paysim.model.distributions import GroupedDistribution
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import FUNNEL_STEPS, METHODS
 
-CHECKOUT_LUCK = ("buyer", "seller", "amount", "method", "confirm_time", *FUNNEL_STEPS)
+CHECKOUT_LUCK = (
+    "buyer", "seller", "amount", "method", "confirm_time", "default_pick", "patience", *FUNNEL_STEPS
+)  # fmt: skip
+STEP_LUCK = len(CHECKOUT_LUCK) - len(FUNNEL_STEPS)
 ORDER_LUCK = ("delivery", "confirm_receipt")
 ATTEMPT_LUCK = ("success", "latency", "retry", "retry_delay", "switch", "new_method")
 ATTEMPTS_PER_KEY = 16  # attempt numbers are < 16 (max_attempts <= 10)
+# what a buyer may do after a failed attempt
+MAY_RETRY, MUST_SWITCH, CANNOT_RETRY = 0, 1, 2
+
+ToReporting = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class CheckoutModel:
@@ -33,6 +43,7 @@ class CheckoutModel:
         markets: tuple[str, ...],
         currencies: tuple[str, ...],
         streams: RandomStreams,
+        to_reporting: ToReporting,
     ) -> None:
         specs = [scenario.market(code) for code in markets]
         corridors = scenario.demand.corridors
@@ -43,17 +54,22 @@ class CheckoutModel:
         self.buyer_count, self.buyer_offset = buyers, np.cumsum(buyers) - buyers
         self.seller_count, self.seller_offset = sellers, np.cumsum(sellers) - sellers
         self.market_currency = np.array([currencies.index(m.currency) for m in specs])
-        self.baskets = [m.basket_amount for m in specs]
+        self.baskets = GroupedDistribution(
+            [m.basket_amount for m in specs if m.basket_amount] or []
+        )
+        self.basket_index = np.cumsum([m.basket_amount is not None for m in specs]) - 1
         self.minor_per_major = np.array([10.0 ** minor_exponent(m.currency) for m in specs])
         self.method_mix = np.array([[m.method_mix.get(k, 0.0) for k in METHODS] for m in specs])  # type: ignore[call-overload]
         self.method_cdf = np.cumsum(self.method_mix, axis=1)
-        checkout = scenario.checkout
-        self.step_abandon = np.array([checkout.abandonment.get(s, 0.0) for s in FUNNEL_STEPS])  # type: ignore[call-overload]
-        self.time_to_confirm = checkout.time_to_confirm_s
-        self.retry = checkout.retry
+        self.spec = scenario.checkout
+        self.step_abandon = np.array([self.spec.abandonment.get(s, 0.0) for s in FUNNEL_STEPS])  # type: ignore[call-overload]
+        self.retry = self.spec.retry
+        self.buyers = BuyerModel(specs, self.spec, scenario.risk, streams, int(buyers.sum()))
+        self.to_reporting = to_reporting
         self.checkout_luck = streams.keyed("checkout")
         self.order_luck_stream = streams.keyed("order")
         self.attempt_luck_stream = streams.keyed("attempt")
+        self.group_luck = streams.keyed(GROUP_LUCK_STREAM)
         self.next_checkout_id = 0
 
     def open(self, arrivals: Arrivals) -> tuple[Batch, np.ndarray]:
@@ -62,36 +78,69 @@ class CheckoutModel:
         ids = np.arange(self.next_checkout_id, self.next_checkout_id + n, dtype=np.int64)
         self.next_checkout_id += n
         u = self.checkout_luck.uniforms(ids, len(CHECKOUT_LUCK))
+        grouped = np.flatnonzero(arrivals.group >= 0)
+        if grouped.size:  # a group buy's orders share one seller and one item
+            shared = self.group_luck.uniforms(arrivals.group[grouped], len(GROUP_LUCK))
+            u[grouped, 1] = shared[:, GROUP_LUCK.index("seller")]
+            u[grouped, 2] = shared[:, GROUP_LUCK.index("amount")]
         buyer_market = self.corridor_buyer[arrivals.corridor]
         seller_market = self.corridor_seller[arrivals.corridor]
-        steps = u[:, 5:] < self.step_abandon[None, :]
-        left = steps.any(axis=1)
-        dropped = np.bincount(steps.argmax(axis=1)[left], minlength=len(FUNNEL_STEPS))
-        keep = np.flatnonzero(~left)
-        u, buyer_market, seller_market = u[keep], buyer_market[keep], seller_market[keep]
-        amount = ppf_grouped(self.baskets, buyer_market, u[:, 2])  # type: ignore[arg-type]
+        buyer_id = self.buyer_offset[buyer_market] + (
+            u[:, 0] * self.buyer_count[buyer_market]
+        ).astype(np.int64)
+        traits = self.buyers.traits(buyer_id, buyer_market)
+        amount = self.baskets.ppf(self.basket_index[buyer_market], u[:, 2])
         amount_minor = np.maximum(np.rint(amount * self.minor_per_major[buyer_market]), 1).astype(
             np.int64
         )
-        method = np.minimum(
+        currency = self.market_currency[buyer_market]
+        amount_reporting = self.to_reporting(amount_minor, currency)
+
+        shortcut = np.stack(
+            [
+                traits.one_click,
+                traits.one_click,
+                traits.password_free & (amount_reporting <= self.spec.password_free_max),
+            ],
+            axis=1,
+        )
+        steps = (u[:, STEP_LUCK:] < self.step_abandon[None, :]) & ~shortcut
+        left = steps.any(axis=1)
+        dropped = np.bincount(steps.argmax(axis=1)[left], minlength=len(FUNNEL_STEPS))
+
+        keep = np.flatnonzero(~left)
+        u, buyer_market, seller_market = u[keep], buyer_market[keep], seller_market[keep]
+        drawn = np.minimum(
             (u[:, 3, None] >= self.method_cdf[buyer_market]).sum(axis=1), len(METHODS) - 1
+        )
+        loyal = u[:, 5] < self.spec.default_method_share
+        method = np.where(loyal, traits.default_method[keep], drawn)
+        confirm_s = self.spec.time_to_confirm_s.ppf(u[:, 4])
+        confirm_s = np.where(
+            traits.one_click[keep], confirm_s * self.spec.shortcut_time_factor, confirm_s
         )
         attempts = Batch(
             {
-                "t_s": arrivals.t_s[keep] + self.time_to_confirm.ppf(u[:, 4]),
+                "t_s": arrivals.t_s[keep] + confirm_s,
                 "checkout_id": ids[keep],
                 "attempt": np.ones(len(keep), dtype=np.int16),
                 "buyer_market": buyer_market,
                 "seller_market": seller_market,
-                "buyer_id": self.buyer_offset[buyer_market]
-                + (u[:, 0] * self.buyer_count[buyer_market]).astype(np.int64),
+                "buyer_id": buyer_id[keep],
                 "seller_id": self.seller_offset[seller_market]
                 + (u[:, 1] * self.seller_count[seller_market]).astype(np.int64),
                 "method": method,
-                "amount_minor": amount_minor,
-                "currency": self.market_currency[buyer_market],
+                "amount_minor": amount_minor[keep],
+                "currency": currency[keep],
                 "seller_currency": self.market_currency[seller_market],
                 "previous_channel": np.full(len(keep), -1, dtype=np.intp),
+                "patience_s": self.spec.patience_s.ppf(u[:, 6]),
+                "kyc_tier": traits.kyc_tier[keep],
+                "buyer_risk": traits.risk[keep],
+                "default_method": traits.default_method[keep],
+                "personal_limit": traits.personal_limit[keep],
+                "campaign": arrivals.campaign[keep],
+                "group": arrivals.group[keep],
             },
             len(keep),
         )
@@ -107,27 +156,40 @@ class CheckoutModel:
         return self.order_luck_stream.uniforms(checkout_id, len(ORDER_LUCK))
 
     def retries(
-        self, failed: Batch, luck: np.ndarray, channel: np.ndarray, t_result_s: np.ndarray
-    ) -> Batch:
-        """The next attempts of buyers who try again after a failure; the rest give up."""
-        again = np.flatnonzero(
-            (failed["attempt"] < self.retry.max_attempts) & (luck[:, 2] < self.retry.probability)
+        self,
+        failed: Batch,
+        luck: np.ndarray,
+        mode: np.ndarray,
+        channel: np.ndarray,
+        t_retry_from_s: np.ndarray,
+    ) -> tuple[Batch, np.ndarray]:
+        """The next attempts of buyers who try again after a failure, and who gives up.
+
+        ``mode`` says what each buyer may do (``MAY_RETRY``, ``MUST_SWITCH`` method, or
+        ``CANNOT_RETRY``); ``t_retry_from_s`` is when the buyer learns the result. Returns
+        the retries and a mask over ``failed`` of the buyers who give up.
+        """
+        again = (
+            (mode != CANNOT_RETRY)
+            & (failed["attempt"] < self.retry.max_attempts)
+            & (luck[:, 2] < self.retry.probability)
         )
-        nxt, luck = failed.take(again), luck[again]
-        method = nxt["method"].copy()
-        switch = np.flatnonzero(luck[:, 4] < self.retry.switch_method)
-        if switch.size:
-            method[switch] = self._other_method(
-                nxt["buyer_market"][switch], method[switch], luck[switch, 5]
-            )
-        return nxt.with_columns(
-            t_s=t_result_s[again] + self.retry.delay_s.ppf(luck[:, 3]),
+        switch = (mode == MUST_SWITCH) | (luck[:, 4] < self.retry.switch_method)
+        method = failed["method"]
+        other = self._other_method(failed["buyer_market"], method, luck[:, 5])
+        again &= ~((mode == MUST_SWITCH) & (other == method))
+        keep = np.flatnonzero(again)
+        nxt = failed.take(keep)
+        retries = nxt.with_columns(
+            t_s=t_retry_from_s[keep] + self.retry.delay_s.ppf(luck[keep, 3]),
             attempt=(nxt["attempt"] + 1).astype(np.int16),
-            method=method,
-            previous_channel=channel[again],
+            method=np.where(switch[keep], other[keep], method[keep]),
+            previous_channel=channel[keep],
         )
+        return retries, ~again
 
     def _other_method(self, market: np.ndarray, current: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Another method from the market's mix, or the current one if there is no other."""
         weights = self.method_mix[market].copy()
         weights[np.arange(len(current)), current] = 0.0
         total = weights.sum(axis=1)

@@ -1,9 +1,14 @@
-"""Order arrivals: a non-homogeneous Poisson process with a diurnal profile per market.
+"""Order arrivals: a non-homogeneous Poisson process with a diurnal profile and social bursts.
 
-The arrival rate of each corridor is piecewise constant on a 15-minute grid: orders per day ×
-corridor share × the buyer market's diurnal weight at its local hour. Arrivals in a window are
-drawn exactly: a Poisson count with the integrated rate, then times by inverting the
-cumulative rate, then a corridor from the mix of the grid cell each arrival falls in.
+The organic rate of each corridor is piecewise constant on a 15-minute grid: orders per day ×
+corridor share × the buyer market's diurnal weight at its local hour. Campaigns (live-streams,
+flash sales) add their extra rate on a grid refined at their boundaries (``campaigns.py``).
+Arrivals in a window are drawn exactly: a Poisson count with the integrated rate, times by
+inverting the cumulative rate, then a component (corridor and campaign) in proportion to the
+component rates of the cell each arrival falls in.
+
+Group buys are a cluster process on top: groups open at a rate proportional to the organic
+rate, and each brings a burst of orders for one item from one seller over the next minutes.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paysim.engine.streams import BlockStream
+from paysim.engine.streams import BlockStream, RandomStreams
+from paysim.model import campaigns as campaign_model
 from paysim.model.spec import Scenario
 
 CELL_S = 900.0
@@ -43,48 +49,169 @@ def hourly_weights(diurnal: str | list[float]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Arrivals:
-    """Orders arriving in one window."""
+    """Orders arriving in one window, sorted by time.
+
+    ``campaign`` is the index in ``demand.campaigns`` of the campaign an order came from
+    (``-1``: organic); ``group`` the id of its group buy (``-1``: none). Orders of one group
+    share a corridor, and the checkout gives them one seller and one item (``GROUP_LUCK``).
+    """
 
     t_s: np.ndarray
     corridor: np.ndarray
+    campaign: np.ndarray = None  # type: ignore[assignment]
+    group: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.t_s)
+        if self.campaign is None:
+            object.__setattr__(self, "campaign", np.full(n, -1, dtype=np.intp))
+        if self.group is None:
+            object.__setattr__(self, "group", np.full(n, -1, dtype=np.int64))
+
+
+# Uniforms a group's orders share: ``streams.keyed(GROUP_LUCK_STREAM).uniforms(group,
+# len(GROUP_LUCK))``, looked up by group id, so every order of a group gets one seller and item.
+GROUP_LUCK = ("seller", "amount")
+GROUP_LUCK_STREAM = "group_buy"
 
 
 class DemandModel:
     """Arrival process over the whole horizon, served window by window."""
 
-    def __init__(self, scenario: Scenario, horizon_s: float) -> None:
+    def __init__(
+        self, scenario: Scenario, horizon_s: float, streams: RandomStreams | None = None
+    ) -> None:
         demand = scenario.demand
+        streams = streams if streams is not None else RandomStreams(scenario.seed)
         n_cells = int(np.ceil(horizon_s / CELL_S))
-        self.edges_s = np.arange(n_cells + 1) * CELL_S
-        mid_hours = (self.edges_s[:-1] + CELL_S / 2) / 3600.0
-        rates = np.empty((n_cells, len(demand.corridors)))
+        self.grid_edges_s = np.minimum(np.arange(n_cells + 1) * CELL_S, horizon_s)
+        mid_hours = (self.grid_edges_s[:-1] + CELL_S / 2) / 3600.0
+        organic = np.empty((n_cells, len(demand.corridors)))
         per_second = demand.orders_per_day / 86_400.0
+        weights = hourly_weights(demand.diurnal)
         for j, corridor in enumerate(demand.corridors):
             market = scenario.market(corridor.buyer)
-            weights = hourly_weights(demand.diurnal)
             local_hour = np.floor(mid_hours + market.utc_offset_h).astype(int) % 24
-            rates[:, j] = per_second * corridor.share * weights[local_hour]
-        self.rate_per_s = rates
-        total = rates.sum(axis=1)
-        self.cumulative_intensity = np.concatenate([[0.0], np.cumsum(total * CELL_S)])
-        cumulative_mix = np.cumsum(rates, axis=1)
-        self.corridor_cdf = cumulative_mix / np.where(total > 0, total, 1.0)[:, None]
+            organic[:, j] = per_second * corridor.share * weights[local_hour]
+        self.organic_per_s = organic
+        self.rate_per_s = organic  # organic rate per 15-minute cell and corridor (no campaigns)
+        self.occurrences = campaign_model.schedule(demand.campaigns, horizon_s, streams)
+        self.rate = campaign_model.components(
+            self.grid_edges_s,
+            organic,
+            self.occurrences,
+            np.array([c.uplift for c in demand.campaigns]),
+            campaign_model.targets(demand.campaigns, demand.corridors),
+        )
+        self.groups = GroupBuys(scenario, self.grid_edges_s, organic, streams)
 
     def intensity(self, t_s: np.ndarray | float) -> np.ndarray:
-        """Expected number of arrivals in ``[0, t_s)``."""
-        return np.interp(t_s, self.edges_s, self.cumulative_intensity)
+        """Expected number of (non-group) arrivals in ``[0, t_s)``."""
+        return np.interp(t_s, self.rate.edges_s, self.rate.cumulative_at_edge)
 
     def arrivals(self, t0: float, t1: float, stream: BlockStream) -> Arrivals:
-        """Draw the arrivals in ``[t0, t1)``: their times (sorted) and corridors."""
+        """Draw the arrivals in ``[t0, t1)``: times (sorted), corridors, campaigns, groups."""
+        single = self._singles(t0, t1, stream)
+        if not self.groups.active:
+            return single
+        grouped = self.groups.arrivals(t0, t1)
+        if not len(grouped.t_s):
+            return single
+        parts = (single, grouped)
+        t_s = np.concatenate([p.t_s for p in parts])
+        order = np.argsort(t_s, kind="stable")
+        return Arrivals(
+            t_s[order],
+            np.concatenate([p.corridor for p in parts])[order],
+            np.concatenate([p.campaign for p in parts])[order],
+            np.concatenate([p.group for p in parts])[order],
+        )
+
+    def _singles(self, t0: float, t1: float, stream: BlockStream) -> Arrivals:
         low, high = self.intensity(t0), self.intensity(t1)
         n = int(stream.generator.poisson(high - low))
         if n == 0:
             return Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
         u = stream.uniform((2, n))
         targets = np.sort(low + (high - low) * u[0])
-        t_s = np.interp(targets, self.cumulative_intensity, self.edges_s)
+        t_s = np.interp(targets, self.rate.cumulative_at_edge, self.rate.edges_s)
         t_s = np.clip(t_s, t0, np.nextafter(t1, t0))
-        cell = np.minimum((t_s // CELL_S).astype(np.intp), len(self.corridor_cdf) - 1)
+        component = campaign_model.pick(self.rate, t_s, u[1])
+        return Arrivals(t_s, self.rate.corridor[component], self.rate.campaign[component])
+
+
+class GroupBuys:
+    """Group buys: a Poisson cluster process that follows the organic rate.
+
+    Groups open at ``groups_per_day / orders_per_day`` times the organic rate (same diurnal
+    shape and corridor mix); their members' delays are drawn when the group opens, and members
+    due after the window wait in a small buffer for theirs.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        grid_edges_s: np.ndarray,
+        organic_per_s: np.ndarray,
+        streams: RandomStreams,
+    ) -> None:
+        spec = scenario.demand.group_buys
+        self.spec = spec
+        self.active = spec.groups_per_day > 0
+        ratio = spec.groups_per_day / scenario.demand.orders_per_day
+        total = organic_per_s.sum(axis=1) * ratio
+        self.edges_s = grid_edges_s
+        self.cumulative = np.concatenate([[0.0], np.cumsum(total * np.diff(grid_edges_s))])
+        cumulative_mix = np.cumsum(organic_per_s, axis=1)
+        row_total = organic_per_s.sum(axis=1)
+        self.corridor_cdf = cumulative_mix / np.where(row_total > 0, row_total, 1.0)[:, None]
+        self.stream = streams.stream("demand.group_buys")
+        self.next_group = 0
+        self.waiting = Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
+
+    def arrivals(self, t0: float, t1: float) -> Arrivals:
+        """Members of open groups whose order falls in ``[t0, t1)``."""
+        if self.active:
+            opened = self._open(t0, t1)
+            if len(opened.t_s):
+                self.waiting = _concat([self.waiting, opened])
+        due = self.waiting.t_s < t1
+        if not due.any():
+            return Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
+        now, self.waiting = _take(self.waiting, due), _take(self.waiting, ~due)
+        return _take(now, np.argsort(now.t_s, kind="stable"))
+
+    def _open(self, t0: float, t1: float) -> Arrivals:
+        low, high = np.interp([t0, t1], self.edges_s, self.cumulative)
+        n = int(self.stream.generator.poisson(high - low))
+        if n == 0:
+            return Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
+        u = self.stream.uniform((3, n))
+        open_s = np.interp(np.sort(low + (high - low) * u[0]), self.cumulative, self.edges_s)
+        open_s = np.clip(open_s, t0, np.nextafter(t1, t0))
+        cell = np.minimum((open_s // CELL_S).astype(np.intp), len(self.corridor_cdf) - 1)
         corridor = (u[1][:, None] >= self.corridor_cdf[cell]).sum(axis=1)
         corridor = np.minimum(corridor, self.corridor_cdf.shape[1] - 1)
-        return Arrivals(t_s, corridor)
+        size = np.clip(np.rint(self.spec.size.ppf(u[2])), 2, self.spec.max_size).astype(np.intp)
+        group = np.arange(self.next_group, self.next_group + n, dtype=np.int64)
+        self.next_group += n
+        member_group = np.repeat(np.arange(n), size)
+        first = np.concatenate([[0], np.cumsum(size)[:-1]])
+        delay_s = self.spec.join_delay_min.ppf(self.stream.uniform(int(size.sum()))) * 60.0
+        delay_s[first] = 0.0  # the opener orders when the group opens
+        return Arrivals(
+            open_s[member_group] + delay_s,
+            corridor[member_group],
+            np.full(member_group.size, -1, dtype=np.intp),
+            group[member_group],
+        )
+
+
+def _concat(parts: list[Arrivals]) -> Arrivals:
+    names = ("t_s", "corridor", "campaign", "group")
+    return Arrivals(*(np.concatenate([getattr(p, k) for p in parts]) for k in names))
+
+
+def _take(arrivals: Arrivals, index: np.ndarray) -> Arrivals:
+    return Arrivals(arrivals.t_s[index], arrivals.corridor[index], arrivals.campaign[index],
+                    arrivals.group[index])  # fmt: skip

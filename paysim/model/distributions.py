@@ -12,6 +12,7 @@ of the field that holds the distribution (``latency_ms`` is in ms, ``delivery_da
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Annotated, Literal
 
 import numpy as np
@@ -75,12 +76,12 @@ class Lognormal(_Dist):
             raise ValueError(f"p99 ({self.p99}) must be greater than p50 ({self.p50})")
         return self
 
-    @property
+    @cached_property
     def mu(self) -> float:
         """Mean of the underlying normal."""
         return float(np.log(self.p50))
 
-    @property
+    @cached_property
     def sigma(self) -> float:
         """Standard deviation of the underlying normal."""
         return float((np.log(self.p99) - np.log(self.p50)) / Z99)
@@ -156,19 +157,24 @@ class Empirical(_Dist):
                 raise ValueError("weights must be >= 0 with a positive sum")
         return self
 
-    def _cumulative(self) -> np.ndarray:
-        weights = np.ones(len(self.values)) if self.weights is None else np.array(self.weights)
-        cumulative = np.cumsum(weights)
-        return cumulative / cumulative[-1]
+    @cached_property
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values in increasing order with their cumulative probabilities (a monotone ppf)."""
+        values = np.asarray(self.values, dtype=float)
+        weights = np.ones(len(values)) if self.weights is None else np.asarray(self.weights, float)
+        order = np.argsort(values, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        return values[order], cumulative / cumulative[-1]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        index = np.searchsorted(self._cumulative(), u, side="right")
-        return np.asarray(self.values)[np.minimum(index, len(self.values) - 1)]
+        values, cumulative = self._sorted
+        index = np.searchsorted(cumulative, u, side="right")
+        return values[np.minimum(index, len(values) - 1)]
 
     @property
     def mean(self) -> float:  # noqa: D102
-        probabilities = np.diff(self._cumulative(), prepend=0.0)
-        return float(np.dot(probabilities, self.values))
+        values, cumulative = self._sorted
+        return float(np.dot(np.diff(cumulative, prepend=0.0), values))
 
 
 Distribution = Annotated[
@@ -178,14 +184,27 @@ Distribution = Annotated[
 DIST_FAMILIES = ("constant", "exponential", "lognormal", "gamma", "uniform", "empirical")
 
 
+class GroupedDistribution:
+    """One distribution per group (market, channel...), evaluated for a batch in one call."""
+
+    def __init__(self, dists: Sequence[_Dist]) -> None:
+        self.dists = list(dists)
+        self.all_lognormal = all(isinstance(d, Lognormal) for d in self.dists)
+        if self.all_lognormal:
+            self.mu = np.array([d.mu for d in self.dists])  # type: ignore[attr-defined]
+            self.sigma = np.array([d.sigma for d in self.dists])  # type: ignore[attr-defined]
+
+    def ppf(self, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF per item, each item using the distribution of its group index."""
+        if self.all_lognormal:
+            return np.exp(self.mu[group] + self.sigma[group] * special.ndtri(u))
+        out = np.empty(np.shape(u))
+        for g in np.unique(group):
+            mask = group == g
+            out[mask] = self.dists[int(g)].ppf(u[mask])
+        return out
+
+
 def ppf_grouped(dists: Sequence[_Dist], group: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Inverse CDF per item, each item using the distribution of its group index."""
-    if all(isinstance(d, Lognormal) for d in dists):
-        mu = np.array([d.mu for d in dists])  # type: ignore[attr-defined]
-        sigma = np.array([d.sigma for d in dists])  # type: ignore[attr-defined]
-        return np.exp(mu[group] + sigma[group] * special.ndtri(u))
-    out = np.empty(np.shape(u))
-    for g in np.unique(group):
-        mask = group == g
-        out[mask] = dists[int(g)].ppf(u[mask])
-    return out
+    return GroupedDistribution(dists).ppf(group, u)

@@ -24,6 +24,18 @@ class Account(IntEnum):
     TAKE_REVENUE = 5  # income: the platform's take rate on released orders
     CHANNEL_FEES = 6  # expense: fees charged by payment channels
     PAYOUT_FEES = 7  # expense: fees of seller payouts
+    CHANNEL_RESERVE = 8  # asset: rolling reserve a channel withholds from its settlements
+    SELLER_RECEIVABLE = 9  # asset: refunds and chargebacks sellers owe after release
+    INFLUENCER_PAYABLE = 10  # liability: commissions earned, awaiting the next payout run
+    INFLUENCER_COMMISSION = 11  # expense: commissions the platform pays (when it pays them)
+    DISPUTE_FEES = 12  # expense: channels' fees per chargeback
+    CHARGEBACK_LOSSES = 13  # expense: chargebacks the platform bears (not passed to sellers)
+
+
+# Accounts whose balance must never change sign: credit-side liabilities (balance <= 0) and
+# debit-side holdings (balance >= 0). Checked at every window end by the platform.
+LIABILITIES = (Account.ESCROW, Account.SELLER_PAYABLE, Account.INFLUENCER_PAYABLE)
+HOLDINGS = (Account.CHANNEL_RESERVE, Account.SELLER_RECEIVABLE)
 
 
 class Ledger:
@@ -61,7 +73,7 @@ class Ledger:
         return self.balances.sum(axis=0)
 
 
-_EXACT_FLOAT = 2**53
+EXACT_FLOAT = 2**53
 
 
 def per_currency(currency: np.ndarray | int, amount: np.ndarray, n_currencies: int) -> np.ndarray:
@@ -70,7 +82,7 @@ def per_currency(currency: np.ndarray | int, amount: np.ndarray, n_currencies: i
         totals = np.zeros(n_currencies, dtype=np.int64)
         totals[int(currency)] = amount.sum()
         return totals
-    if amount.size and int(amount.max()) * amount.size < _EXACT_FLOAT:
+    if amount.size and int(amount.max()) * amount.size < EXACT_FLOAT:
         # float64 sums of integers below 2**53 are exact, and bincount is far faster than add.at
         return np.bincount(currency, weights=amount, minlength=n_currencies).astype(np.int64)
     totals = np.zeros(n_currencies, dtype=np.int64)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from paysim.model.channels import OUTCOMES
+from paysim.model.channels import DECLINE_CODES, OUTCOMES
 from paysim.model.spec_types import FUNNEL_STEPS
 
 
@@ -18,32 +18,79 @@ class RunTotals:
     abandoned_at_step: np.ndarray = field(
         default_factory=lambda: np.zeros(len(FUNNEL_STEPS), dtype=np.int64)
     )
-    abandoned_after_failure: int = 0
-    paid_orders: int = 0
+    left_during_processing: int = 0
+    paid_orders: int = 0  # orders captured so far (immediately or after a status check)
+    late_successes: int = 0  # timed-out payments a status check found captured
+    double_charges: int = 0  # second captures of an order already paid (refunded)
+    retries_after_paid: int = 0  # retries dropped because a late success paid the order
+    # final states, set when the run ends (see status_checks.CheckoutStates)
+    paid_checkouts: int = 0
+    checkouts_abandoned: int = 0
     attempts_by_outcome: np.ndarray = field(
         default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64)
     )
+    # index: decline code (the channels' DECLINE_CODES, then any the world adds after them)
+    attempts_by_code: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(DECLINE_CODES), dtype=np.int64)
+    )
+    queue_wait_ms_sum: float = 0.0
     gmv: float = 0.0
     channel_fees: float = 0.0
-    payout_fees: float = 0.0
-    take_revenue: float = 0.0
     routing_regret: float = 0.0
-    payout_delay_days_sum: float = 0.0
-    escrow_peak: float = 0.0
     latency_chunks: list[np.ndarray] = field(default_factory=list)
+    platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
 
     @property
     def attempts(self) -> int:
         """Payment attempts sent to a channel (rows of the payments log)."""
         return int(self.attempts_by_outcome.sum())
 
-    @property
-    def checkouts_abandoned(self) -> int:
-        """Checkouts the buyer left: at a funnel step, or after a failure without retrying."""
-        return int(self.abandoned_at_step.sum()) + self.abandoned_after_failure
+    def count_codes(self, code: np.ndarray) -> None:
+        """Add attempts by decline code, growing the counts for codes not seen before."""
+        counts = np.bincount(code, minlength=len(self.attempts_by_code))
+        if len(counts) > len(self.attempts_by_code):
+            self.attempts_by_code = np.pad(
+                self.attempts_by_code, (0, len(counts) - len(self.attempts_by_code))
+            )
+        self.attempts_by_code += counts
 
     def latencies_ms(self) -> np.ndarray:
         """Latency of every attempt that reached a working channel."""
         if not self.latency_chunks:
             return np.empty(0)
         return np.concatenate(self.latency_chunks)
+
+
+@dataclass
+class PlatformTotals:
+    """The platform's money, in the reporting currency.
+
+    Per-order amounts are accrued at capture for the order's whole life (its refund or
+    chargeback may fall after the horizon): the KPIs of a short run then still carry the
+    cost of its orders' later disputes. Booked amounts (payouts, fixed payout fees) and
+    peaks are what the ledger saw within the horizon.
+    """
+
+    captured_orders: int = 0
+    take_revenue: float = 0.0  # take on what the platform keeps, net of reversals
+    influencer_commission: float = 0.0  # earned by influencers on campaign orders
+    commission_expense: float = 0.0  # the part the platform pays itself
+    campaign_orders: int = 0
+    campaign_gmv: float = 0.0
+    group_buy_orders: int = 0
+    refunds: int = 0
+    refunds_value: float = 0.0  # paid back to buyers
+    chargebacks: int = 0
+    chargebacks_won: int = 0
+    chargeback_value: float = 0.0
+    chargeback_losses: float = 0.0  # chargebacks lost and not recovered from sellers
+    dispute_fees: float = 0.0
+    payout_fees_accrued: float = 0.0  # percent part, on each order's final seller net
+    payout_fees_fixed: float = 0.0  # fixed fee per payout, as booked
+    payouts_value: float = 0.0  # paid to sellers (booked)
+    payouts: int = 0  # seller payouts made (booked)
+    payout_delay_days_sum: float = 0.0
+    payout_delay_orders: int = 0
+    escrow_peak: float = 0.0
+    reserve_held_peak: float = 0.0
+    seller_receivable_peak: float = 0.0

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.channel_spec import ChannelSpec, UpstreamSpec
-from paysim.model.checkout_spec import CheckoutSpec
+from paysim.model.channel_spec import ChannelSpec, UpstreamSpec, upstream_problems
+from paysim.model.checkout_spec import CheckoutSpec, RiskSpec
 from paysim.model.demand_spec import DemandSpec
 from paysim.model.distributions import Distribution
 from paysim.model.platform_spec import PlatformSpec
@@ -28,6 +28,8 @@ from paysim.model.spec_types import (
     check_mix,
     mix_problem,
 )
+
+MAX_HORIZON_DAYS = 3660
 
 
 class MarketSpec(Spec):
@@ -42,6 +44,10 @@ class MarketSpec(Spec):
     method_mix: Annotated[dict[Method, Probability], AfterValidator(check_mix)] = Field(
         default_factory=dict
     )
+    kyc_mix: Annotated[
+        dict[Literal["none", "basic", "full"], Probability], AfterValidator(check_mix)
+    ] = Field(default_factory=lambda: {"full": 1.0})
+    buyer_risk_mean: float = Field(default=0.05, ge=0, lt=1)
 
 
 class FxSpec(Spec):
@@ -76,7 +82,7 @@ class Scenario(Spec):
 
     name: str = Field(min_length=1)
     description: str = ""
-    horizon_days: float = Field(gt=0, le=3660)
+    horizon_days: float = Field(gt=0, le=MAX_HORIZON_DAYS)
     reporting_currency: Currency = "USD"
     seed: int = Field(default=0, ge=0)
     engine: EngineSpec = Field(default_factory=EngineSpec)
@@ -87,6 +93,7 @@ class Scenario(Spec):
     upstreams: list[UpstreamSpec] = Field(default_factory=list)
     fx: FxSpec = Field(default_factory=FxSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
+    risk: RiskSpec = Field(default_factory=RiskSpec)
     strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
 
     @model_validator(mode="after")
@@ -138,6 +145,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                         f"no channel serves {method} in {code}",
                     )
                 )
+    problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += _fx_problems(scenario)
     return problems
 

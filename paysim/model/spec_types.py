@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, NoReturn, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from paysim.model.currency import is_currency
 
@@ -20,7 +20,7 @@ MIX_TOLERANCE = 1e-6
 
 def _currency(code: str) -> str:
     if not is_currency(code):
-        raise ValueError(f"unknown ISO 4217 currency '{code}'")
+        raise ValueError("unknown ISO 4217 currency")
     return code
 
 
@@ -29,10 +29,58 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", min_length=1, ma
 MarketCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
+class FrozenList(list):  # type: ignore[type-arg]
+    """A list that refuses changes: scenario sections are shared by runs and arms."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("scenario lists are read-only; build a new scenario with overrides")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[list[object]]]:
+        return (FrozenList, (list(self),))
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes (see ``FrozenList``)."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("scenario mappings are read-only; build a new scenario with overrides")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    update = pop = popitem = clear = setdefault = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[object, object]]]:
+        return (FrozenDict, (dict(self),))
+
+
+def freeze(value: Any) -> Any:
+    """Lists and dicts (recursively) as their read-only twins; other values unchanged."""
+    if isinstance(value, list) and not isinstance(value, FrozenList):
+        return FrozenList(freeze(v) for v in value)
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        return FrozenDict((k, freeze(v)) for k, v in value.items())
+    return value
+
+
 class Spec(BaseModel):
-    """Base of every scenario section: frozen, strict, unknown keys forbidden."""
+    """Base of every scenario section: frozen, strict, unknown keys forbidden.
+
+    Lists and mappings inside are made read-only too, so no run can change the world another
+    run (or another experiment arm) sees.
+    """
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _freeze_containers(self) -> Self:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            frozen = freeze(value)
+            if frozen is not value:
+                object.__setattr__(self, name, frozen)
+        return self
 
 
 def mix_problem(mix: dict[str, float]) -> str | None:

@@ -9,8 +9,20 @@ from paysim.engine.recorder import Column, ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
 from paysim.model.batch import Batch
-from paysim.model.channels import DECLINE_CODES, OUTCOMES, SUCCEEDED, ChannelResult, ChannelTable
-from paysim.model.checkout import CheckoutModel
+from paysim.model.channels import (
+    BLOCKED,
+    DECLINE_CODES,
+    DECLINED,
+    IS_SOFT_DECLINE,
+    NO_CODE,
+    OUTCOMES,
+    SUCCEEDED,
+    TIMEOUT,
+    ChannelResult,
+    ChannelTable,
+)
+from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
+from paysim.model.checkout_spec import KYC_TIERS
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
@@ -19,12 +31,22 @@ from paysim.model.platform import Platform
 from paysim.model.routing import AttemptView, Router, RoutingContext, RoutingFeedback
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
+from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
+# declines by the platform's own controls, after the channels' codes
+PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit")
+ALL_DECLINE_CODES = (*DECLINE_CODES, *PLATFORM_DECLINE_CODES)
+KYC_LIMIT, PERSONAL_LIMIT = (ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES)
+# a hard decline (stolen card, invalid account...) cannot be retried with the same method
+IS_HARD_DECLINE = np.r_[~IS_SOFT_DECLINE, np.zeros(len(PLATFORM_DECLINE_CODES), dtype=bool)]
 
 
 def payment_columns(
-    markets: tuple[str, ...], channels: tuple[str, ...], currencies: tuple[str, ...]
+    markets: tuple[str, ...],
+    channels: tuple[str, ...],
+    currencies: tuple[str, ...],
+    campaigns: tuple[str, ...] = (),
 ) -> list[Column]:
     """The columns of ``payments.parquet``, one row per payment attempt."""
     return [
@@ -36,13 +58,13 @@ def payment_columns(
         Column("buyer_market", categories=markets),
         Column("seller_market", categories=markets),
         Column("method", categories=METHODS),
-        Column("channel", categories=channels),
+        Column("channel", categories=("", *channels)),
         Column("amount", "float64"),
         Column("amount_minor", "int64"),
         Column("currency", categories=currencies),
         Column("amount_reporting", "float64"),
         Column("outcome", categories=OUTCOMES),
-        Column("decline_code", categories=DECLINE_CODES),
+        Column("decline_code", categories=ALL_DECLINE_CODES),
         Column("latency_ms", "float64"),
         Column("fee_reporting", "float64"),
         Column("is_fraud", "bool"),
@@ -50,6 +72,10 @@ def payment_columns(
         Column("risk_score", "float32"),
         Column("defence_action", categories=DEFENCE_ACTIONS),
         Column("p_success", "float32"),
+        Column("kyc_tier", categories=KYC_TIERS),
+        Column("campaign", categories=("", *campaigns)),
+        Column("group_buy", "int64"),
+        Column("charged", "bool"),
     ]
 
 
@@ -77,20 +103,35 @@ class World:
         self.reporting = self.currencies.index(scenario.reporting_currency)
         self.streams = RandomStreams(seed)
         self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
-        self.demand = DemandModel(scenario, horizon_s)
-        self.checkout = CheckoutModel(scenario, self.markets, self.currencies, self.streams)
+        self.demand = DemandModel(scenario, horizon_s, self.streams)
+        self.checkout = CheckoutModel(
+            scenario, self.markets, self.currencies, self.streams, self._to_reporting
+        )
         self.channels = ChannelTable(scenario, self.markets, self.rates, self.streams, horizon_s)
         self.ledger = Ledger(self.currencies)
         self.platform = Platform(
-            scenario.platform, self.ledger, self.rates, self.reporting, horizon_s
-        )
-        self.totals = RunTotals()
+            scenario, self.ledger, self.rates, self.reporting, horizon_s,
+            markets=self.markets, channels=self.channels, streams=self.streams,
+            seller_currency=np.repeat(self.checkout.market_currency, self.checkout.seller_count),
+        )  # fmt: skip
+        self.totals = RunTotals(platform=self.platform.totals)
         self.recorder = ColumnarRecorder(
-            payment_columns(self.markets, self.channels.ids, self.currencies), path=log_path
+            payment_columns(
+                self.markets,
+                self.channels.ids,
+                self.currencies,
+                tuple(c.id for c in scenario.demand.campaigns),
+            ),
+            path=log_path,
         )
         self.router = router
         self.router.bind(self._routing_context())
         self.pending = Batch({})
+        self.states = CheckoutStates()  # the truth: paid once the channel charged
+        self.booked = np.zeros(0, dtype=bool)  # what the platform knows: payment booked
+        timeouts = scenario.checkout.timeouts
+        self.status_checks = StatusChecks(timeouts.status_check_s)
+        self.wait_for_status = timeouts.policy == "wait_for_status"
         self.feedback: list[RoutingFeedback] = []
         self.clock = Clock(horizon_s)
         self.clock.every(scenario.engine.batch_s, self.step, first=True)
@@ -101,6 +142,9 @@ class World:
             start_s=payout_s - SECONDS_PER_DAY,
             partial_last=False,
         )
+
+    def _to_reporting(self, amount_minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
+        return self.rates.to_major(amount_minor, currency, self.reporting)
 
     def _routing_context(self) -> RoutingContext:
         fixed_reporting = self.rates.to_major(
@@ -124,14 +168,24 @@ class World:
         """Simulate to the horizon and close the payments log."""
         self.clock.run()
         self.recorder.close()
+        self.totals.paid_checkouts = self.states.count(PAID)
+        self.totals.checkouts_abandoned = self.states.count(ABANDONED)
 
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
         """Handle everything that happens in ``[t0, t1)``."""
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
+        first_id = self.checkout.next_checkout_id
         first, dropped = self.checkout.open(arrivals)
         self.totals.abandoned_at_step += dropped
+        self.states.open(len(arrivals.t_s))
+        if self.booked.size < self.states.n:
+            self.booked = np.concatenate([self.booked, np.zeros(self.states.state.size, bool)])
+        if dropped.any():
+            opened = np.arange(first_id, self.checkout.next_checkout_id)
+            self.states.set(opened, ABANDONED)
+            self.states.set(first["checkout_id"], OPEN)
         pending = Batch.concat([self.pending, first])
         while pending.n:
             t_s = pending["t_s"]
@@ -142,16 +196,161 @@ class World:
             pending = pending.take(np.flatnonzero(t_s >= t1))
             pending = Batch.concat([pending, self._attempt(now)])
         self.pending = pending
+        self._resolve_status_checks(t1)
         self._deliver_feedback(t1)
         self.platform.book_due(t1)
-        self.totals.escrow_peak = max(self.totals.escrow_peak, self.platform.escrow_reporting())
 
     def _attempt(self, attempts: Batch) -> Batch:
-        t_s, market = attempts["t_s"], attempts["buyer_market"]
-        candidates = self.channels.eligible[market, attempts["method"]]
+        """Send due attempts (sorted by time); return the retries they cause."""
+        still_open = np.flatnonzero(~self.booked[attempts["checkout_id"]])
+        if still_open.size < attempts.n:  # a late success completed the order: nothing to pay
+            self.totals.retries_after_paid += attempts.n - still_open.size
+            attempts = attempts.take(still_open)
+        n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
         )
+        luck = self.checkout.attempt_luck(attempts)
+        blocked = self._platform_controls(attempts, amount_reporting)
+        outcome = np.full(n, BLOCKED, dtype=np.int8)
+        code = blocked
+        latency_ms = np.full(n, np.nan)
+        fee_minor = np.zeros(n, dtype=np.int64)
+        p_success = np.full(n, np.nan)
+        channel = np.full(n, -1, dtype=np.intp)
+        charged = np.zeros(n, dtype=bool)
+        capture_fee = np.zeros(n, dtype=np.int64)
+        send = np.flatnonzero(blocked == NO_CODE)
+        if send.size:
+            sent = attempts if send.size == n else attempts.take(send)
+            result, chosen = self._send(sent, amount_reporting[send], luck[send])
+            outcome[send], code[send], latency_ms[send] = (
+                result.outcome,
+                result.decline_code,
+                result.latency_ms,
+            )
+            fee_minor[send], p_success[send], channel[send] = (
+                result.fee_minor,
+                result.p_success,
+                chosen,
+            )
+            charged[send], capture_fee[send] = result.charged, result.capture_fee_minor
+        reached = ~np.isnan(latency_ms)
+        t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
+        self._record(
+            attempts, channel, outcome, code, latency_ms, fee_minor, p_success, amount_reporting,
+            charged,
+        )  # fmt: skip
+        self._count_charges(attempts["checkout_id"], charged, amount_reporting)
+        succeeded = outcome == SUCCEEDED
+        paid = np.flatnonzero(succeeded)
+        if paid.size:
+            self._capture(attempts, paid, channel[paid], fee_minor[paid], t_result[paid])
+        pending_capture = (outcome == TIMEOUT) & charged
+        if pending_capture.any():
+            late = np.flatnonzero(pending_capture)
+            self.status_checks.schedule(
+                attempts.take(late), t_result[late], channel[late], capture_fee[late]
+            )
+        failed = np.flatnonzero(~succeeded)
+        return self._after_failure(
+            attempts, failed, code, outcome, latency_ms, pending_capture, t_result, channel, luck
+        )  # fmt: skip
+
+    def _after_failure(
+        self,
+        attempts: Batch,
+        failed: np.ndarray,
+        code: np.ndarray,
+        outcome: np.ndarray,
+        latency_ms: np.ndarray,
+        pending_capture: np.ndarray,
+        t_result: np.ndarray,
+        channel: np.ndarray,
+        luck: np.ndarray,
+    ) -> Batch:
+        """What buyers do after failed attempts: the retries, and who gives up."""
+        code, outcome = code[failed], outcome[failed]
+        mode = np.full(failed.size, MAY_RETRY, dtype=np.int8)
+        mode[(outcome == DECLINED) & IS_HARD_DECLINE[code]] = MUST_SWITCH
+        mode[code == PERSONAL_LIMIT] = MUST_SWITCH
+        mode[code == KYC_LIMIT] = CANNOT_RETRY
+        # the buyer left while the channel was processing: nobody is there to retry
+        left = latency_ms[failed] / 1000.0 > attempts["patience_s"][failed]
+        mode[left] = CANNOT_RETRY
+        self.totals.left_during_processing += int(left.sum())
+        t_retry_from = t_result[failed]
+        timed_out = outcome == TIMEOUT
+        if self.wait_for_status and timed_out.any():
+            # the buyer waits for the status check: a captured payment completes the order
+            mode[pending_capture[failed]] = CANNOT_RETRY
+            t_retry_from = np.where(
+                timed_out, t_retry_from + self.status_checks.status_check_s, t_retry_from
+            )
+        retries, gave_up = self.checkout.retries(
+            attempts.take(failed), luck[failed], mode, channel[failed], t_retry_from
+        )
+        gave_up = attempts["checkout_id"][failed[gave_up]]
+        # a checkout the channel did charge (a timeout still to be confirmed) is not abandoned
+        self.states.set(gave_up[self.states.of(gave_up) != PAID], ABANDONED)
+        return retries
+
+    def _count_charges(
+        self, checkout_id: np.ndarray, charged: np.ndarray, amount_reporting: np.ndarray
+    ) -> None:
+        """The channel's truth: an order is paid by its first charge; a later one is a repeat.
+
+        Counted when the channel charges, whenever the platform learns of it, so the KPIs
+        follow from the payments log (its ``charged`` column) alone.
+        """
+        first = charged & (self.states.of(checkout_id) != PAID)
+        self.states.set(checkout_id[first], PAID)
+        self.totals.gmv += float(amount_reporting[first].sum())
+        self.totals.double_charges += int(np.count_nonzero(charged & ~first))
+
+    def _resolve_status_checks(self, t1: float) -> None:
+        """Status checks due by ``t1``: late successes complete orders, repeats are refunded."""
+        checks = self.status_checks.due(t1)
+        if not checks.n:
+            return
+        ids = checks["checkout_id"]
+        # two captured timeouts of one order (a blind retry timed out too): the first pays it
+        _, first = np.unique(ids, return_index=True)
+        repeat = np.ones(checks.n, dtype=bool)
+        repeat[first] = False
+        already_booked = self.booked[ids] | repeat
+        late = np.flatnonzero(~already_booked)
+        if late.size:
+            self._capture(
+                checks, late, checks["channel"][late], checks["capture_fee_minor"][late],
+                checks["t_check_s"][late],
+            )  # fmt: skip
+            self.totals.late_successes += late.size
+        double = np.flatnonzero(already_booked)
+        if double.size:
+            self.totals.channel_fees += self.platform.book_double_charge(
+                checks["channel"][double], checks["currency"][double],
+                checks["capture_fee_minor"][double],
+            )  # fmt: skip
+
+    def _platform_controls(self, attempts: Batch, amount_reporting: np.ndarray) -> np.ndarray:
+        """Decline code per attempt of the platform's own checks (``NO_CODE`` to send it)."""
+        day = (attempts["t_s"] // SECONDS_PER_DAY).astype(np.int64)
+        over_kyc = self.checkout.buyers.over_kyc_limit(
+            attempts["buyer_id"], attempts["kyc_tier"], amount_reporting, day
+        )
+        over_personal = (attempts["method"] == attempts["default_method"]) & (
+            amount_reporting > attempts["personal_limit"]
+        )
+        code = np.where(over_personal, PERSONAL_LIMIT, NO_CODE)
+        return np.where(over_kyc, KYC_LIMIT, code).astype(np.int8)
+
+    def _send(
+        self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray
+    ) -> tuple[ChannelResult, np.ndarray]:
+        """Route attempts and let their channels answer."""
+        t_s, market = attempts["t_s"], attempts["buyer_market"]
+        candidates = self.channels.eligible[market, attempts["method"]]
         view = AttemptView(
             t_s=t_s,
             buyer_market=market,
@@ -162,39 +361,31 @@ class World:
             candidates=candidates,
         )
         channel = np.asarray(self.router.choose(view), dtype=np.intp)
-        rows = np.arange(attempts.n)
-        if channel.shape != (attempts.n,) or not candidates[rows, channel].all():
+        if channel.shape != (attempts.n,) or not candidates[np.arange(attempts.n), channel].all():
             raise PaysimError(
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
-        down, p_true = self.channels.truth(t_s, market)
-        best = np.where(candidates, p_true, -np.inf).max(axis=1)
-        luck = self.checkout.attempt_luck(attempts)
+        truth = self.channels.truth(
+            t_s, market, attempts["method"], amount_reporting, attempts["buyer_risk"]
+        )
+        best = np.where(candidates, truth.p, -np.inf).max(axis=1)
         result = self.channels.process(
-            channel, down, p_true, market, attempts["amount_minor"], attempts["currency"],
-            luck[:, 0], luck[:, 1],
+            channel, truth, attempts["amount_minor"], attempts["currency"],
+            attempts["checkout_id"], attempts["attempt"], luck[:, 0], luck[:, 1],
         )  # fmt: skip
         self.totals.routing_regret += float(np.sum(best - result.p_success))
+        self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
         reached = ~np.isnan(result.latency_ms)
-        t_result = t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0
-        self._record(attempts, channel, result, amount_reporting, reached)
-        succeeded = result.outcome == SUCCEEDED
-        paid = np.flatnonzero(succeeded)
-        if paid.size:
-            self._capture(attempts, paid, channel[paid], result.fee_minor[paid], t_result[paid])
-        failed = np.flatnonzero(~succeeded)
-        retries = self.checkout.retries(
-            attempts.take(failed), luck[failed], channel[failed], t_result[failed]
-        )
-        self.totals.abandoned_after_failure += failed.size - retries.n
         self.feedback.append(
             RoutingFeedback(
-                t_s=t_result, channel=channel, buyer_market=market, method=attempts["method"],
-                succeeded=succeeded, outcome=result.outcome, latency_ms=result.latency_ms,
+                t_s=t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
+                channel=channel, buyer_market=market, method=attempts["method"],
+                succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
+                latency_ms=result.latency_ms,
             )
         )  # fmt: skip
-        return retries
+        return result, channel
 
     def _capture(
         self,
@@ -204,41 +395,49 @@ class World:
         fee_minor: np.ndarray,
         t_s: np.ndarray,
     ) -> None:
-        luck = self.checkout.order_luck(attempts["checkout_id"][paid])
-        captured = self.platform.capture(
+        """Book captured payments (rows ``paid`` of ``attempts``) and the buyers' spending."""
+        amount_minor, currency = attempts["amount_minor"][paid], attempts["currency"][paid]
+        self.booked[attempts["checkout_id"][paid]] = True
+        self.platform.capture(
             t_s=t_s,
-            currency=attempts["currency"][paid],
+            checkout_id=attempts["checkout_id"][paid],
+            channel=channel,
+            buyer_market=attempts["buyer_market"][paid],
+            seller_market=attempts["seller_market"][paid],
+            seller_id=attempts["seller_id"][paid],
+            currency=currency,
             seller_currency=attempts["seller_currency"][paid],
-            settlement_currency=self.channels.currency[channel],
-            settlement_days=self.channels.settlement_days[channel],
-            amount_minor=attempts["amount_minor"][paid],
+            amount_minor=amount_minor,
             fee_minor=fee_minor,
-            u_delivery=luck[:, 0],
-            u_confirm=luck[:, 1],
+            campaign=attempts["campaign"][paid],
+            group=attempts["group"][paid],
         )
-        totals = self.totals
-        totals.paid_orders += paid.size
-        totals.take_revenue += float(captured.take_reporting.sum())
-        totals.payout_fees += float(captured.payout_fee_reporting.sum())
-        totals.payout_delay_days_sum += float(captured.payout_delay_days.sum())
+        self.totals.paid_orders += paid.size
+        day = (t_s // SECONDS_PER_DAY).astype(np.int64)
+        self.checkout.buyers.record_spend(
+            attempts["buyer_id"][paid], self._to_reporting(amount_minor, currency), day
+        )
 
     def _record(
         self,
         attempts: Batch,
         channel: np.ndarray,
-        result: ChannelResult,
+        outcome: np.ndarray,
+        code: np.ndarray,
+        latency_ms: np.ndarray,
+        fee_minor: np.ndarray,
+        p_success: np.ndarray,
         amount_reporting: np.ndarray,
-        reached: np.ndarray,
+        charged: np.ndarray,
     ) -> None:
         n = attempts.n
         currency = attempts["currency"]
-        fee_reporting = self.rates.to_major(result.fee_minor, currency, self.reporting)
+        fee_reporting = self.rates.to_major(fee_minor, currency, self.reporting)
         totals = self.totals
-        totals.attempts_by_outcome += np.bincount(result.outcome, minlength=len(OUTCOMES))
-        succeeded = result.outcome == SUCCEEDED
-        totals.gmv += float(amount_reporting[succeeded].sum())
+        totals.attempts_by_outcome += np.bincount(outcome, minlength=len(OUTCOMES))
+        totals.count_codes(code)
         totals.channel_fees += float(fee_reporting.sum())
-        totals.latency_chunks.append(result.latency_ms[reached])
+        totals.latency_chunks.append(latency_ms[~np.isnan(latency_ms)])
         self.recorder.append(
             {
                 "t_s": attempts["t_s"],
@@ -249,20 +448,24 @@ class World:
                 "buyer_market": attempts["buyer_market"],
                 "seller_market": attempts["seller_market"],
                 "method": attempts["method"],
-                "channel": channel,
+                "channel": channel + 1,
                 "amount": attempts["amount_minor"] / 10.0 ** self.rates.exponent[currency],
                 "amount_minor": attempts["amount_minor"],
                 "currency": currency,
                 "amount_reporting": amount_reporting,
-                "outcome": result.outcome,
-                "decline_code": result.decline_code,
-                "latency_ms": result.latency_ms,
+                "outcome": outcome,
+                "decline_code": code,
+                "latency_ms": latency_ms,
                 "fee_reporting": fee_reporting,
                 "is_fraud": np.zeros(n, dtype=bool),
                 "fraud_kind": np.zeros(n, dtype=np.int8),
                 "risk_score": np.zeros(n, dtype=np.float32),
                 "defence_action": np.zeros(n, dtype=np.int8),
-                "p_success": result.p_success.astype(np.float32),
+                "p_success": p_success.astype(np.float32),
+                "kyc_tier": attempts["kyc_tier"],
+                "campaign": attempts["campaign"] + 1,
+                "group_buy": attempts["group"],
+                "charged": charged,
             }
         )
 

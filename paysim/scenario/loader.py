@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from paysim.errors import ScenarioError, field_problem
 from paysim.model.distributions import DIST_FAMILIES
 from paysim.model.spec import Scenario
+from paysim.scenario.safe_yaml import DuplicateKeyError, safe_load
 from paysim.scenario.strategies import strategy_problems
 
 ITEM_KEYS = ("id", "code", "kind", "name")
@@ -34,13 +35,15 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
     """Parse YAML text; only plain data (mappings, lists, scalars) is accepted."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.constructor.ConstructorError as exc:
         where = _mark(origin, exc.problem_mark)
         tag = (exc.problem or "").split("tag ")[-1].strip("'")
         raise ScenarioError.at(
             where, f"YAML tag {tag} is not allowed: scenario files hold data only"
         ) from None
+    except DuplicateKeyError as exc:
+        raise ScenarioError.at(_mark(origin, exc.problem_mark), str(exc.problem)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -109,16 +112,32 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _item_index(items: list[Any], key: str, here: str) -> int:
-    for i, item in enumerate(items):
-        if isinstance(item, dict) and any(str(item.get(k)) == key for k in ITEM_KEYS if k in item):
-            return i
+    """The item a path segment names: by its label first, then by a unique id/code/kind/name.
+
+    An item's label (its ``id``, else ``code``, ``kind``, ``name``) is what error messages call
+    it, so ``channels.wallet`` is the channel whose id is ``wallet`` even when another channel
+    is of kind ``wallet``. A key that matches several items by other fields is ambiguous.
+    """
+    by_label = [i for i, item in enumerate(items) if _item_label(item) == key]
+    if by_label:
+        return by_label[0]
+    by_any = [i for i, item in enumerate(items) if _matches_any_key(item, key)]
+    if len(by_any) == 1:
+        return by_any[0]
+    parent = here.rsplit(".", 1)[0]
+    if by_any:
+        matching = ", ".join(str(_item_label(items[i])) for i in by_any)
+        raise ScenarioError.at(here, f"'{key}' matches several items of {parent} ({matching})")
     if key.isdigit() and int(key) < len(items):
         return int(key)
-    parent = here.rsplit(".", 1)[0]
     known = [label for label in map(_item_label, items) if label is not None]
     raise ScenarioError.at(
         here, f"no item '{key}' in {parent} (known: {', '.join(known) or 'none'})"
     )
+
+
+def _matches_any_key(item: Any, key: str) -> bool:
+    return isinstance(item, dict) and any(str(item[k]) == key for k in ITEM_KEYS if k in item)
 
 
 def _item_label(item: Any) -> str | None:
@@ -144,7 +163,8 @@ def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
             continue
         path = display_path(error["loc"], raw)
         reason = _reason(error)
-        if error["type"] in ("missing", "extra_forbidden") or "input" not in error:
+        quiet = error["type"] in ("missing", "extra_forbidden") or ", got " in reason
+        if quiet or "input" not in error:
             problems.append(field_problem(path, reason))
         else:
             problems.append(field_problem(path, reason, error["input"]))
@@ -166,10 +186,10 @@ def display_path(loc: tuple[Any, ...], raw: Any) -> str:
             node = node[element]
         elif isinstance(node, dict) and node.get("dist") == element:
             continue  # the tag pydantic adds for a distribution family
-        elif isinstance(element, str) and element.startswith(
-            ("function-", "list[", "dict[", "str")
+        elif isinstance(element, str) and (
+            element.startswith(("function-", "list[", "dict[", "str")) or element == "[key]"
         ):
-            continue  # union branches pydantic names in its locations
+            continue  # union branches and the key marker pydantic adds to its locations
         else:
             parts.append(str(element))
             node = None
@@ -206,6 +226,8 @@ def _reason(error: Mapping[str, Any]) -> str:
             "less_than": "<",
         }[kind]
         bound = next(iter(ctx.values()))
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
         return f"must be {sign} {bound}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}".replace("'", "")

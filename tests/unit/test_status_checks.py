@@ -1,0 +1,84 @@
+"""Timeouts: status checks complete orders late; blind retries charge some buyers twice."""
+
+import numpy as np
+import pytest
+
+import paysim
+from tests.invariants import check_all
+
+QUICKSTART = "scenarios/quickstart.yaml"
+SHORT_TIMEOUTS = {
+    "channels.card_sg.timeout_ms": 600.0,  # p50 latency 450 ms: many timeouts
+    "channels.wallet_local.timeout_ms": 500.0,
+    "checkout.retry.probability": 1.0,
+    "checkout.patience_s": {"dist": "constant", "value": 3600.0},
+}
+
+
+def _run(policy: str, seed: int = 3) -> paysim.RunResult:
+    overrides = {**SHORT_TIMEOUTS, "checkout.timeouts.policy": policy}
+    return paysim.simulate(QUICKSTART, seed=seed, days=0.5, overrides=overrides)
+
+
+@pytest.fixture(scope="module")
+def waiting() -> paysim.RunResult:
+    return _run("wait_for_status")
+
+
+@pytest.fixture(scope="module")
+def blind() -> paysim.RunResult:
+    return _run("blind_retry")
+
+
+def test_the_runs_pass_every_invariant(waiting, blind):
+    check_all(waiting)
+    check_all(blind)
+
+
+def test_waiting_for_the_status_check_never_charges_twice(waiting):
+    payments = waiting.payments
+    assert waiting.kpis["double_charges"] == 0
+    assert waiting.kpis["late_successes"] > 0
+    charged_timeouts = payments[(payments["outcome"] == "timeout") & payments["charged"]]
+    later = payments.merge(charged_timeouts[["checkout_id", "attempt"]], on="checkout_id")
+    assert (later["attempt_x"] <= later["attempt_y"]).all(), "no retry after a captured timeout"
+
+
+def test_a_retry_waits_for_the_status_check(waiting):
+    payments = waiting.payments.sort_values(["checkout_id", "attempt"])
+    status_check_s = waiting.scenario.checkout.timeouts.status_check_s
+    previous = payments.groupby("checkout_id").shift(1)
+    after_timeout = previous["outcome"] == "timeout"
+    waited = payments.loc[after_timeout, "t_s"] - (
+        previous.loc[after_timeout, "t_s"] + previous.loc[after_timeout, "latency_ms"] / 1000.0
+    )
+    assert after_timeout.any() and (waited >= status_check_s - 1e-6).all()
+
+
+def test_blind_retries_charge_some_buyers_twice(blind, waiting):
+    payments = blind.payments
+    charges = payments[payments["charged"]].groupby("checkout_id").size()
+    assert blind.kpis["double_charges"] == int((charges - 1).sum()) > 0
+    # the repeat is refunded: the channel keeps its fee, so fees rise against waiting
+    per_order = blind.kpis["fees_total"] / blind.kpis["gmv"]
+    assert per_order > waiting.kpis["fees_total"] / waiting.kpis["gmv"]
+
+
+def test_every_charged_order_is_paid_exactly_once_in_the_books(blind):
+    # paid orders by the channel's truth: charged checkouts whose capture the platform booked
+    # within the horizon (status checks after the horizon are still pending)
+    payments = blind.payments
+    charged = payments[payments["charged"]]
+    horizon_s = blind.days * 86_400
+    status_check_s = blind.scenario.checkout.timeouts.status_check_s
+    known = charged[
+        (charged["outcome"] == "succeeded")
+        | (charged["t_s"] + charged["latency_ms"] / 1000 + status_check_s < horizon_s)
+    ]
+    assert blind.kpis["conversion_rate"] * blind.kpis["checkouts"] == pytest.approx(
+        charged["checkout_id"].nunique()
+    )
+    # one capture booked per order the platform knows is paid; repeats only cost a fee
+    booked = blind.kpis["payments_succeeded"] + blind.kpis["late_successes"]
+    assert booked == known["checkout_id"].nunique()
+    assert np.all(blind.ledger.sum(axis=0) == 0)
