@@ -48,6 +48,28 @@ KPI_GOALS: dict[str, bool | None] = {
     "net_margin": True,
     "routing_regret": False,
     "ledger_imbalance": False,
+    "refunds": False,
+    "refunds_total": False,
+    "refund_rate": False,
+    "chargebacks": False,
+    "chargebacks_won": True,
+    "chargeback_losses": False,
+    "dispute_fees": False,
+    "influencer_commission": None,
+    "commission_expense": False,
+    "campaign_orders": True,
+    "campaign_gmv": True,
+    "group_buy_orders": True,
+    "payouts": None,
+    "payouts_total": None,
+    "reserve_held_peak": False,
+    "seller_receivable_peak": False,
+    "timeout_rate": False,
+    "outage_failure_rate": False,
+    "rate_limited_rate": False,
+    "queue_wait_mean_ms": False,
+    "late_successes": None,
+    "double_charges": False,
 }
 
 #: KPIs whose replication values are skewed (tail risks, rare losses): bootstrap intervals.
@@ -61,6 +83,8 @@ SKEWED_KPIS = frozenset(
         "review_mean_wait_h",
         "review_backlog_max",
         "routing_regret",
+        "chargeback_losses",
+        "double_charges",
     }
 )
 

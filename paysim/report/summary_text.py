@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from paysim.analysis.kpis import kpi_unit
 from paysim.report.table import format_kpi
 
 
@@ -16,10 +17,10 @@ def format_difference(metric: str, value: float | None, currency: str) -> str:
     """A difference of a KPI with its sign and unit (shares in percentage points)."""
     if value is None:
         return "n/a"
-    text = _value(metric, abs(value), currency)
-    if text.endswith(" %"):
-        text = text[:-2] + " pp"
-    return ("+" if value >= 0 else "-") + text
+    sign = "+" if value >= 0 else "-"
+    if kpi_unit(metric) == "share":
+        return f"{sign}{100 * abs(value):.2f} pp"
+    return sign + _value(metric, abs(value), currency)
 
 
 def _half(metric: str, record: Mapping[str, Any], currency: str) -> str:

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def tiny_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_scenario_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The quickstart world at a tenth of its demand (a quarter day runs in ~0.1 s)."""
     raw = yaml.safe_load((ROOT / "scenarios" / "quickstart.yaml").read_text())
     raw["name"] = "tiny"
@@ -54,12 +54,14 @@ def experiment_data():
 
 
 @pytest.fixture
-def write_experiment(tmp_path: Path, tiny_scenario: Path):
+def write_experiment(tmp_path: Path, tiny_scenario_path: Path):
     """Write an experiment file (see ``experiment_data``) and return its path."""
 
     def write(filename: str = "experiment.yaml", /, **changes: Any) -> Path:
         path = tmp_path / filename
-        path.write_text(yaml.safe_dump(_experiment_data(tiny_scenario, **changes), sort_keys=False))
+        path.write_text(
+            yaml.safe_dump(_experiment_data(tiny_scenario_path, **changes), sort_keys=False)
+        )
         return path
 
     return write

@@ -41,7 +41,7 @@ def test_independent_streams_give_each_arm_its_own_seed(write_experiment):
         spawn_key(-1, 0, True)
 
 
-def test_fingerprints_name_exactly_what_decides_a_result(write_experiment, tiny_scenario):
+def test_fingerprints_name_exactly_what_decides_a_result(write_experiment, tiny_scenario_path):
     base = load_experiment(write_experiment()).tasks(range(2))
     again = load_experiment(write_experiment("again.yaml")).tasks(range(2))
     assert [t.fingerprint for t in base] == [t.fingerprint for t in again]

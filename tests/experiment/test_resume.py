@@ -62,13 +62,13 @@ def assert_same_outputs(a: Path, b: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tiny_scenario, experiment_data, tmp_path_factory):
+def reference(tiny_scenario_path, experiment_data, tmp_path_factory):
     """The experiment and its uninterrupted outputs (run in this process)."""
     from paysim.cli import main
 
     folder = tmp_path_factory.mktemp("reference")
     path = folder / "experiment.yaml"
-    path.write_text(yaml.safe_dump(experiment_data(tiny_scenario, replications=8)))
+    path.write_text(yaml.safe_dump(experiment_data(tiny_scenario_path, replications=8)))
     out = folder / "out"
     assert main(["experiment", str(path), "--out", str(out), "--workers", "1"]) == 0
     return path, out
