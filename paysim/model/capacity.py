@@ -76,9 +76,14 @@ class RateLimiter:
         before it, and the departures after it are pushed back as the recursion says, but the
         waits already given to later payments stay as they were.
         """
-        wait = np.full(len(t_s), np.nan)
         if not len(t_s):
-            return wait
+            return np.empty(0)
+        if t_s[0] >= self.free_at_s and (len(t_s) == 1 or np.diff(t_s).min() >= self.service_s):
+            # the usual case below capacity: nobody waits
+            self._record(t_s, t_s + self.service_s)
+            self._forget(t_s[0])
+            return np.zeros(len(t_s))
+        wait = np.full(len(t_s), np.nan)
         late = int(np.searchsorted(t_s, self.last_arrival_s, side="left"))
         for k in range(late):
             wait[k] = self._late(float(t_s[k]))
@@ -87,10 +92,18 @@ class RateLimiter:
             start = self._vectorised(t_s, wait, start)
             if start < len(t_s):
                 start = self._sequential(t_s, wait, start)
-        # no later arrival comes before this batch's first: older departures cannot delay it
-        forget = int(np.searchsorted(self.departures_s, t_s[0], side="right"))
-        self.arrivals_s, self.departures_s = self.arrivals_s[forget:], self.departures_s[forget:]
+        self._forget(t_s[0])
         return wait
+
+    def _forget(self, first_arrival_s: float) -> None:
+        """Drop admitted payments gone before this batch's first arrival.
+
+        No later arrival comes before it, so older departures cannot delay anyone.
+        """
+        forget = int(np.searchsorted(self.departures_s, first_arrival_s, side="right"))
+        if forget:
+            self.arrivals_s = self.arrivals_s[forget:]
+            self.departures_s = self.departures_s[forget:]
 
     def _vectorised(self, t_s: np.ndarray, wait: np.ndarray, start: int) -> int:
         """Waits from ``start`` on, up to the first rejection; returns where it stopped."""

@@ -321,8 +321,11 @@ class ChannelTable:
                 if np.any(t[1:] < t[:-1]):  # the queue needs arrival order
                     queued = queued[np.argsort(t, kind="stable")]
                 wait = limiter.admit(t_s[queued])
-                rejected[queued] = np.isnan(wait)
-                wait_s[queued] = np.nan_to_num(wait)
+                turned_away = np.isnan(wait)
+                if turned_away.any():
+                    rejected[queued] = turned_away
+                    wait[turned_away] = 0.0
+                wait_s[queued] = wait
         return wait_s, rejected
 
     def _price_moves(
