@@ -22,7 +22,6 @@ class RunTotals:
     paid_orders: int = 0  # orders captured so far (immediately or after a status check)
     late_successes: int = 0  # timed-out payments a status check found captured
     double_charges: int = 0  # second captures of an order already paid (refunded)
-    retries_after_paid: int = 0  # retries dropped because a late success paid the order
     # final states, set when the run ends (see status_checks.CheckoutStates)
     paid_checkouts: int = 0
     checkouts_abandoned: int = 0

@@ -288,17 +288,16 @@ class Platform:
     # -- batch jobs -------------------------------------------------------------------
     def book_double_charge(
         self, channel: np.ndarray, currency: np.ndarray, fee_minor: np.ndarray
-    ) -> float:
+    ) -> None:
         """A second capture of a paid order: refunded in full, the channel keeps its fee.
 
         The amount goes back to the buyer through the channel before settlement, so only
         the fee moves: an expense taken from the platform's settlements in the channel's
-        currency. Returns the fee in the reporting currency.
+        currency.
         """
         settle_currency = self.channels.currency[channel]
         fee = self.rates.convert_minor(fee_minor, currency, settle_currency)
         self.ledger.post(A.CHANNEL_FEES, A.PLATFORM_CASH, settle_currency, fee)
-        return float(self.rates.to_major(fee, settle_currency, self.reporting).sum())
 
     def book_due(self, t_s: float) -> None:
         """Post every calendar slot that has elapsed by ``t_s``; watch balances and peaks."""
@@ -313,7 +312,8 @@ class Platform:
             calendar.booked += due
             for flow in np.flatnonzero(due.any(axis=1)):
                 debit, credit = self.accounts[Flow(flow)]
-                self.ledger.post(debit, credit, every, due[flow])
+                # a settlement nets negative when fees exceed tiny payments: post it reversed
+                self.ledger.post_signed(debit, credit, every, due[flow])
         self._watch()
 
     def payout_run(self, t0: float, t1: float) -> None:

@@ -128,7 +128,8 @@ class World:
         self.router.bind(self._routing_context())
         self.pending = Batch({})
         self.states = CheckoutStates()  # the truth: paid once the channel charged
-        self.booked = np.zeros(0, dtype=bool)  # what the platform knows: payment booked
+        self.booked = np.zeros(0, dtype=bool)  # the platform booked the order's payment
+        self.paid_known_at_s = np.zeros(0)  # when the platform knows the order is paid
         timeouts = scenario.checkout.timeouts
         self.status_checks = StatusChecks(timeouts.status_check_s)
         self.wait_for_status = timeouts.policy == "wait_for_status"
@@ -181,7 +182,9 @@ class World:
         self.totals.abandoned_at_step += dropped
         self.states.open(len(arrivals.t_s))
         if self.booked.size < self.states.n:
-            self.booked = np.concatenate([self.booked, np.zeros(self.states.state.size, bool)])
+            extra = self.states.state.size
+            self.booked = np.concatenate([self.booked, np.zeros(extra, bool)])
+            self.paid_known_at_s = np.concatenate([self.paid_known_at_s, np.full(extra, np.inf)])
         if dropped.any():
             opened = np.arange(first_id, self.checkout.next_checkout_id)
             self.states.set(opened, ABANDONED)
@@ -202,10 +205,9 @@ class World:
 
     def _attempt(self, attempts: Batch) -> Batch:
         """Send due attempts (sorted by time); return the retries they cause."""
-        still_open = np.flatnonzero(~self.booked[attempts["checkout_id"]])
-        if still_open.size < attempts.n:  # a late success completed the order: nothing to pay
-            self.totals.retries_after_paid += attempts.n - still_open.size
-            attempts = attempts.take(still_open)
+        known_paid = self.paid_known_at_s[attempts["checkout_id"]] <= attempts["t_s"]
+        if known_paid.any():  # a status check found the order paid: nothing left to pay
+            attempts = attempts.take(np.flatnonzero(~known_paid))
         n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
@@ -229,8 +231,9 @@ class World:
                 result.decline_code,
                 result.latency_ms,
             )
+            # every charge costs the channel's fee: late successes and refunded repeats too
             fee_minor[send], p_success[send], channel[send] = (
-                result.fee_minor,
+                result.capture_fee_minor * result.charged,
                 result.p_success,
                 chosen,
             )
@@ -252,6 +255,9 @@ class World:
             self.status_checks.schedule(
                 attempts.take(late), t_result[late], channel[late], capture_fee[late]
             )
+            ids = attempts["checkout_id"][late]
+            t_known = t_result[late] + self.status_checks.status_check_s
+            self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_known)
         failed = np.flatnonzero(~succeeded)
         return self._after_failure(
             attempts, failed, code, outcome, latency_ms, pending_capture, t_result, channel, luck
@@ -328,7 +334,7 @@ class World:
             self.totals.late_successes += late.size
         double = np.flatnonzero(already_booked)
         if double.size:
-            self.totals.channel_fees += self.platform.book_double_charge(
+            self.platform.book_double_charge(
                 checks["channel"][double], checks["currency"][double],
                 checks["capture_fee_minor"][double],
             )  # fmt: skip
@@ -397,7 +403,9 @@ class World:
     ) -> None:
         """Book captured payments (rows ``paid`` of ``attempts``) and the buyers' spending."""
         amount_minor, currency = attempts["amount_minor"][paid], attempts["currency"][paid]
-        self.booked[attempts["checkout_id"][paid]] = True
+        ids = attempts["checkout_id"][paid]
+        self.booked[ids] = True
+        self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_s)
         self.platform.capture(
             t_s=t_s,
             checkout_id=attempts["checkout_id"][paid],

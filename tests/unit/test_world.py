@@ -180,3 +180,26 @@ def test_daily_kyc_limit_holds_when_a_window_spans_midnight(batch_s: float) -> N
     spent = paid.groupby([paid["buyer_id"], day])["amount_reporting"].sum()
     assert (payments["decline_code"] == "kyc_limit").any()
     assert spent.max() <= 25.0 + 1e-9
+
+
+def test_fees_larger_than_tiny_payments_keep_the_books_balanced() -> None:
+    # a 0.30 USD fixed fee on a payment worth cents: the channel's settlement nets negative
+    overrides = {
+        "markets.TH.basket_amount": {"dist": "constant", "value": 1.0},
+        "markets.ID.basket_amount": {"dist": "constant", "value": 1000.0},
+    }
+    result = paysim.simulate(QUICKSTART, seed=3, days=3, overrides=overrides)
+    assert result.kpis["payments_succeeded"] > 0
+    assert result.kpis["ledger_imbalance"] == 0
+
+
+def test_the_last_partial_hour_is_booked_at_the_horizon() -> None:
+    from paysim.model.world import World
+    from paysim.scenario.strategies import build_router
+
+    scenario = paysim.load_scenario(QUICKSTART)
+    world = World(scenario, build_router(scenario), 1, 0.3 * 86_400)  # 7.2 h: 8 hour slots
+    world.run()
+    calendar = world.platform.calendar
+    assert calendar.n_slots == 8 and calendar.next_slot == calendar.n_slots
+    assert (calendar.booked == calendar.due.sum(axis=0)).all()
