@@ -129,6 +129,7 @@ class Platform:
         campaign: np.ndarray,
         group: np.ndarray | None = None,
         forced_dispute_days: np.ndarray | None = None,
+        settled_factor: np.ndarray | None = None,
     ) -> None:
         """Book captured payments now; their later flows are scheduled at the next ``flush``.
 
@@ -147,6 +148,8 @@ class Platform:
             group: group-buy id (``-1`` none), counted only.
             forced_dispute_days: fraud-coded chargebacks pushed by a fraud model, days after
                 capture (NaN: none); see ``order_fate.decide``.
+            settled_factor: what the channel settles per unit quoted (a crypto price move
+                between quote and credit; 1 for everything else).
 
         """
         value = self.rates.convert_minor(amount_minor, currency, seller_currency)
@@ -166,6 +169,7 @@ class Platform:
                     "forced_dispute_days": np.full(n, np.nan)
                     if forced_dispute_days is None
                     else forced_dispute_days,
+                    "settled_factor": np.ones(n) if settled_factor is None else settled_factor,
                 },
                 n,
             )
@@ -194,7 +198,11 @@ class Platform:
         )  # fmt: skip
         settle_currency = ch.currency[channel]
         net = amount - orders["fee_minor"]
-        net_settle = rates.convert_minor(net, currency, settle_currency)
+        # a crypto channel settles the quoted value moved by the price over the confirmation;
+        # the gain or loss stays in the FX position, like any conversion's
+        net_settle = np.rint(
+            rates.convert_minor(net, currency, settle_currency) * orders["settled_factor"]
+        ).astype(np.int64)
         reserve = percent_of(net_settle, ch.reserve_percent[channel])
         settle_s = t_s + ch.settlement_days[channel] * SECONDS_PER_DAY
         back = rates.convert_minor(fate.reversed_amount, currency, settle_currency)

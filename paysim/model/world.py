@@ -79,6 +79,40 @@ def payment_columns(
     ]
 
 
+def scenario_currencies(scenario: Scenario) -> tuple[str, ...]:
+    """Every currency the world books money in, sorted (the ledger's columns)."""
+    return tuple(
+        sorted(
+            {m.currency for m in scenario.markets}
+            | {c.currency for c in scenario.channels}
+            | {scenario.reporting_currency}
+        )
+    )
+
+
+def routing_context(
+    scenario: Scenario,
+    channels: ChannelTable,
+    rates: FixedRates,
+    reporting: int,
+    rng: np.random.Generator,
+) -> RoutingContext:
+    """The static channel facts a routing strategy is bound to."""
+    return RoutingContext(
+        channel_ids=channels.ids,
+        channel_kinds=tuple(c.kind for c in scenario.channels),
+        markets=tuple(m.code for m in scenario.markets),
+        methods=METHODS,
+        eligible=channels.eligible.copy(),
+        fee_percent=channels.fee_percent.copy(),
+        fee_cross_border_percent=channels.fee_cross_border_percent.copy(),
+        fee_fixed_reporting=rates.to_major(channels.fee_fixed_minor, channels.currency, reporting),
+        channel_country=tuple(c.country for c in scenario.channels),
+        reporting_currency=scenario.reporting_currency,
+        rng=rng,
+    )
+
+
 class World:
     """Buyers, channels and the platform, wired together for one replication."""
 
@@ -93,13 +127,7 @@ class World:
         self.scenario = scenario
         self.horizon_s = horizon_s
         self.markets = tuple(m.code for m in scenario.markets)
-        self.currencies = tuple(
-            sorted(
-                {m.currency for m in scenario.markets}
-                | {c.currency for c in scenario.channels}
-                | {scenario.reporting_currency}
-            )
-        )
+        self.currencies = scenario_currencies(scenario)
         self.reporting = self.currencies.index(scenario.reporting_currency)
         self.streams = RandomStreams(seed)
         self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
@@ -148,22 +176,10 @@ class World:
         return self.rates.to_major(amount_minor, currency, self.reporting)
 
     def _routing_context(self) -> RoutingContext:
-        fixed_reporting = self.rates.to_major(
-            self.channels.fee_fixed_minor, self.channels.currency, self.reporting
-        )
-        return RoutingContext(
-            channel_ids=self.channels.ids,
-            channel_kinds=tuple(c.kind for c in self.scenario.channels),
-            markets=self.markets,
-            methods=METHODS,
-            eligible=self.channels.eligible.copy(),
-            fee_percent=self.channels.fee_percent.copy(),
-            fee_cross_border_percent=self.channels.fee_cross_border_percent.copy(),
-            fee_fixed_reporting=fixed_reporting,
-            channel_country=tuple(c.country for c in self.scenario.channels),
-            reporting_currency=self.scenario.reporting_currency,
-            rng=self.streams.generator("strategy.routing"),
-        )
+        return routing_context(
+            self.scenario, self.channels, self.rates, self.reporting,
+            self.streams.generator("strategy.routing"),
+        )  # fmt: skip
 
     def run(self) -> None:
         """Simulate to the horizon and close the payments log."""
@@ -175,6 +191,7 @@ class World:
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
         """Handle everything that happens in ``[t0, t1)``."""
+        self.channels.window_start_s = t0
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
         first_id = self.checkout.next_checkout_id
@@ -222,6 +239,7 @@ class World:
         channel = np.full(n, -1, dtype=np.intp)
         charged = np.zeros(n, dtype=bool)
         capture_fee = np.zeros(n, dtype=np.int64)
+        settled_factor = np.ones(n)
         send = np.flatnonzero(blocked == NO_CODE)
         if send.size:
             sent = attempts if send.size == n else attempts.take(send)
@@ -238,6 +256,7 @@ class World:
                 chosen,
             )
             charged[send], capture_fee[send] = result.charged, result.capture_fee_minor
+            settled_factor[send] = result.settled_factor
         reached = ~np.isnan(latency_ms)
         t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
         self._record(
@@ -248,13 +267,16 @@ class World:
         succeeded = outcome == SUCCEEDED
         paid = np.flatnonzero(succeeded)
         if paid.size:
-            self._capture(attempts, paid, channel[paid], fee_minor[paid], t_result[paid])
+            self._capture(
+                attempts, paid, channel[paid], fee_minor[paid], t_result[paid], settled_factor[paid]
+            )
         pending_capture = (outcome == TIMEOUT) & charged
         if pending_capture.any():
             late = np.flatnonzero(pending_capture)
             self.status_checks.schedule(
-                attempts.take(late), t_result[late], channel[late], capture_fee[late]
-            )
+                attempts.take(late).with_columns(settled_factor=settled_factor[late]),
+                t_result[late], channel[late], capture_fee[late],
+            )  # fmt: skip
             ids = attempts["checkout_id"][late]
             t_known = t_result[late] + self.status_checks.status_check_s
             self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_known)
@@ -329,7 +351,7 @@ class World:
         if late.size:
             self._capture(
                 checks, late, checks["channel"][late], checks["capture_fee_minor"][late],
-                checks["t_check_s"][late],
+                checks["t_check_s"][late], checks["settled_factor"][late],
             )  # fmt: skip
             self.totals.late_successes += late.size
         double = np.flatnonzero(already_booked)
@@ -400,6 +422,7 @@ class World:
         channel: np.ndarray,
         fee_minor: np.ndarray,
         t_s: np.ndarray,
+        settled_factor: np.ndarray,
     ) -> None:
         """Book captured payments (rows ``paid`` of ``attempts``) and the buyers' spending."""
         amount_minor, currency = attempts["amount_minor"][paid], attempts["currency"][paid]
@@ -419,6 +442,7 @@ class World:
             fee_minor=fee_minor,
             campaign=attempts["campaign"][paid],
             group=attempts["group"][paid],
+            settled_factor=settled_factor,
         )
         self.totals.paid_orders += paid.size
         day = (t_s // SECONDS_PER_DAY).astype(np.int64)
