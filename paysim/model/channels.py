@@ -133,6 +133,7 @@ class ChannelTable:
         self.limiters = [_limiter(c) for c in specs]
         self.limited = [(c, lim) for c, lim in enumerate(self.limiters) if lim is not None]
         self.window_start_s = 0.0  # set by the world: no payment comes earlier from now on
+        self.is_limited = np.array([lim is not None for lim in self.limiters], dtype=bool)
         self._health(scenario, streams, horizon_s)
         self.price_luck = streams.keyed("channel.price")
 

@@ -33,6 +33,7 @@ class RunTotals:
         default_factory=lambda: np.zeros(len(DECLINE_CODES), dtype=np.int64)
     )
     queue_wait_ms_sum: float = 0.0
+    rate_limited_channel_attempts: int = 0  # attempts sent to a channel with a rate limit
     gmv: float = 0.0
     channel_fees: float = 0.0
     routing_regret: float = 0.0

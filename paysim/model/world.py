@@ -404,6 +404,7 @@ class World:
         )  # fmt: skip
         self.totals.routing_regret += float(np.sum(best - result.p_success))
         self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
+        self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
         self.feedback.append(
             RoutingFeedback(
