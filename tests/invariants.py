@@ -70,7 +70,9 @@ def check_log_is_consistent(result: paysim.RunResult) -> None:
     assert (payments.loc[blocked, "channel"].astype(str) == "").all()
     assert (payments.loc[~blocked, "channel"].astype(str) != "").all()
     succeeded = payments["outcome"] == "succeeded"
-    assert (payments.loc[~succeeded, "fee_reporting"] == 0).all()
+    # the channel's fee is charged on every charge (a captured timeout included)
+    assert (payments.loc[~payments["charged"], "fee_reporting"] == 0).all()
+    assert (payments.loc[succeeded, "charged"]).all()
     assert (payments["amount"] > 0).all()
 
 

@@ -13,6 +13,7 @@ from paysim.model.channels import OUTCOMES, SUCCEEDED, TIMEOUT
 from paysim.model.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
 from paysim.model.ledger import Ledger
 from paysim.model.metrics import PlatformTotals, RunTotals
+from paysim.model.spec_types import FUNNEL_STEPS
 
 KPI_DESCRIPTIONS: dict[str, str] = {
     "checkouts": "checkouts started (buyers who reached the payment page)",
@@ -66,9 +67,13 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "timeout_rate": "attempts that timed out at the channel (result unknown) / attempted",
     "outage_failure_rate": "attempts failed as the channel or its upstream was down / attempted",
     "rate_limited_rate": "attempts rejected by a channel's rate limit (queue full) / attempted",
-    "queue_wait_mean_ms": "mean wait in channels' rate-limit queues over attempts that reached one",
+    "queue_wait_mean_ms": "mean rate-limit queue wait of attempts sent to a rate-limited channel",
     "late_successes": "timed-out payments a status check found captured (orders completed late)",
     "double_charges": "orders charged twice after a blind retry (the repeat is refunded)",
+    "abandoned_at_choose_method": "checkouts left at the first funnel step (choose a method)",
+    "abandoned_at_enter_details": "checkouts left at the second step (enter details)",
+    "abandoned_at_confirm": "checkouts left at the third step (confirm)",
+    "left_during_processing": "failed attempts whose buyer had left before the channel answered",
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
 
@@ -132,9 +137,16 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         timeout_rate=_ratio(int(by_outcome[TIMEOUT]), attempted),
         outage_failure_rate=_ratio(int(totals.attempts_by_code[CHANNEL_UNAVAILABLE]), attempted),
         rate_limited_rate=_ratio(int(totals.attempts_by_code[RATE_LIMITED]), attempted),
-        queue_wait_mean_ms=_ratio(totals.queue_wait_ms_sum, latency.size),
+        queue_wait_mean_ms=_ratio(totals.queue_wait_ms_sum, totals.rate_limited_channel_attempts),
+        left_during_processing=totals.left_during_processing,
         late_successes=totals.late_successes,
         double_charges=totals.double_charges,
+    )
+    kpis.update(
+        {
+            f"abandoned_at_{step}": int(n)
+            for step, n in zip(FUNNEL_STEPS, totals.abandoned_at_step, strict=True)
+        }
     )
     kpis.update(_platform_kpis(money))
     return {k: _plain(v) for k, v in kpis.items()}

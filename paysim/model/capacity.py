@@ -68,17 +68,24 @@ class RateLimiter:
             bounds.append(timeout_s)
         return cls(capacity_tps, min(bounds))
 
-    def admit(self, t_s: np.ndarray) -> np.ndarray:
+    def admit(self, t_s: np.ndarray, no_arrival_before_s: float | None = None) -> np.ndarray:
         """Wait in seconds of each arrival (sorted times), NaN where rejected; updates state.
 
         An arrival earlier than the last admitted one (a retry landing in a window the world
         has already handled) is slotted in at its own time: it waits for the work that arrived
         before it, and the departures after it are pushed back as the recursion says, but the
-        waits already given to later payments stay as they were.
+        waits already given to later payments stay as they were. ``no_arrival_before_s`` is
+        the earliest time a later call may still bring (the start of the world's window;
+        this batch's first arrival when not given): departures before it are forgotten.
         """
-        wait = np.full(len(t_s), np.nan)
         if not len(t_s):
-            return wait
+            return np.empty(0)
+        if t_s[0] >= self.free_at_s and (len(t_s) == 1 or np.diff(t_s).min() >= self.service_s):
+            # the usual case below capacity: nobody waits
+            self._record(t_s, t_s + self.service_s)
+            self._forget(float(t_s[0]) if no_arrival_before_s is None else no_arrival_before_s)
+            return np.zeros(len(t_s))
+        wait = np.full(len(t_s), np.nan)
         late = int(np.searchsorted(t_s, self.last_arrival_s, side="left"))
         for k in range(late):
             wait[k] = self._late(float(t_s[k]))
@@ -87,10 +94,15 @@ class RateLimiter:
             start = self._vectorised(t_s, wait, start)
             if start < len(t_s):
                 start = self._sequential(t_s, wait, start)
-        # no later arrival comes before this batch's first: older departures cannot delay it
-        forget = int(np.searchsorted(self.departures_s, t_s[0], side="right"))
-        self.arrivals_s, self.departures_s = self.arrivals_s[forget:], self.departures_s[forget:]
+        self._forget(float(t_s[0]) if no_arrival_before_s is None else no_arrival_before_s)
         return wait
+
+    def _forget(self, before_s: float) -> None:
+        """Drop admitted payments gone before ``before_s``: no later arrival comes earlier."""
+        forget = int(np.searchsorted(self.departures_s, before_s, side="right"))
+        if forget:
+            self.arrivals_s = self.arrivals_s[forget:]
+            self.departures_s = self.departures_s[forget:]
 
     def _vectorised(self, t_s: np.ndarray, wait: np.ndarray, start: int) -> int:
         """Waits from ``start`` on, up to the first rejection; returns where it stopped."""

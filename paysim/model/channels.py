@@ -132,6 +132,8 @@ class ChannelTable:
         self.any_price_moves = bool(self.price_volatility.any())
         self.limiters = [_limiter(c) for c in specs]
         self.limited = [(c, lim) for c, lim in enumerate(self.limiters) if lim is not None]
+        self.window_start_s = 0.0  # set by the world: no payment comes earlier from now on
+        self.is_limited = np.array([lim is not None for lim in self.limiters], dtype=bool)
         self._health(scenario, streams, horizon_s)
         self.price_luck = streams.keyed("channel.price")
 
@@ -320,9 +322,12 @@ class ChannelTable:
                 t = t_s[queued]
                 if np.any(t[1:] < t[:-1]):  # the queue needs arrival order
                     queued = queued[np.argsort(t, kind="stable")]
-                wait = limiter.admit(t_s[queued])
-                rejected[queued] = np.isnan(wait)
-                wait_s[queued] = np.nan_to_num(wait)
+                wait = limiter.admit(t_s[queued], self.window_start_s)
+                turned_away = np.isnan(wait)
+                if turned_away.any():
+                    rejected[queued] = turned_away
+                    wait[turned_away] = 0.0
+                wait_s[queued] = wait
         return wait_s, rejected
 
     def _price_moves(

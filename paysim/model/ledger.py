@@ -64,6 +64,20 @@ class Ledger:
         self.balances[credit] -= totals
         self.n_postings += amount.size
 
+    def post_signed(
+        self,
+        debit: Account,
+        credit: Account,
+        currency: np.ndarray | int,
+        amount_minor: np.ndarray | int,
+    ) -> None:
+        """Like ``post``, but a negative amount moves money the other way."""
+        amount = np.asarray(amount_minor, dtype=np.int64)
+        currency = np.broadcast_to(currency, amount.shape)
+        forward = amount >= 0
+        self.post(debit, credit, currency[forward], amount[forward])
+        self.post(credit, debit, currency[~forward], -amount[~forward])
+
     def balance(self, account: Account) -> np.ndarray:
         """Balance of one account in each currency (debit-positive minor units)."""
         return self.balances[account].copy()

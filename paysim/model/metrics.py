@@ -22,7 +22,6 @@ class RunTotals:
     paid_orders: int = 0  # orders captured so far (immediately or after a status check)
     late_successes: int = 0  # timed-out payments a status check found captured
     double_charges: int = 0  # second captures of an order already paid (refunded)
-    retries_after_paid: int = 0  # retries dropped because a late success paid the order
     # final states, set when the run ends (see status_checks.CheckoutStates)
     paid_checkouts: int = 0
     checkouts_abandoned: int = 0
@@ -34,6 +33,7 @@ class RunTotals:
         default_factory=lambda: np.zeros(len(DECLINE_CODES), dtype=np.int64)
     )
     queue_wait_ms_sum: float = 0.0
+    rate_limited_channel_attempts: int = 0  # attempts sent to a channel with a rate limit
     gmv: float = 0.0
     channel_fees: float = 0.0
     routing_regret: float = 0.0

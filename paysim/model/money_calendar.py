@@ -70,6 +70,7 @@ class MoneyCalendar:
     """Integer amounts due per hour slot, flow and currency, for the run's horizon."""
 
     def __init__(self, horizon_s: float, n_currencies: int) -> None:
+        self.horizon_s = horizon_s
         self.n_slots = int(np.ceil(horizon_s / SLOT_S))
         self.due = np.zeros((self.n_slots, len(Flow), n_currencies), dtype=np.int64)
         self.beyond_horizon = np.zeros((len(Flow), n_currencies), dtype=np.int64)
@@ -96,14 +97,16 @@ class MoneyCalendar:
         An amount due in a slot already booked (a window longer than the slot's remainder) is
         booked late rather than lost.
         """
-        slot = np.floor_divide(t_s, SLOT_S)
-        return np.maximum(np.where(np.isfinite(slot), slot, self.n_slots), self.next_slot).astype(
-            np.int64
-        )
+        slot = np.where(t_s < self.horizon_s, np.floor_divide(t_s, SLOT_S), self.n_slots)
+        return np.maximum(slot, self.next_slot).astype(np.int64)
 
     def slots_ending_by(self, t_s: float) -> range:
-        """Slots that have fully elapsed at ``t_s`` and not yet been handed out."""
-        last = min(int(t_s // SLOT_S), self.n_slots)
+        """Slots that have fully elapsed at ``t_s`` and not yet been handed out.
+
+        At the horizon the last, partial slot counts as elapsed: it only holds amounts due
+        before the horizon.
+        """
+        last = self.n_slots if t_s >= self.horizon_s else min(int(t_s // SLOT_S), self.n_slots)
         slots = range(self.next_slot, last)
         self.next_slot = max(self.next_slot, last)
         return slots

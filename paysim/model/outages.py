@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import special
 
 from paysim.engine.streams import RandomStreams
 from paysim.model.channel_spec import DegradationSpec, OutageSpec
@@ -23,10 +24,16 @@ def repair_mu(spec: OutageSpec) -> float:
     return float(np.log(spec.mttr_min * SECONDS_PER_MIN) - spec.repair_sigma**2 / 2)
 
 
+EPISODE_BLOCK = 64  # episodes drawn per block: a fixed size, so a shorter run is a prefix
+
+
 def renewal_episodes(
     spec: OutageSpec, horizon_s: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end times of the episodes overlapping ``[0, horizon_s)``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end times of the episodes overlapping ``[0, horizon_s)``, and a uniform each.
+
+    Draws come in fixed-size blocks (up times, repairs, uniforms), so the episodes of a run
+    are the first episodes of any longer run with the same seed.
 
     An alternating renewal process of exponential up times (mean ``mtbf_h``) and lognormal
     episodes (mean ``mttr_min``, log-sd ``repair_sigma``), started stationary: at time 0 it is
@@ -39,25 +46,27 @@ def renewal_episodes(
     mu, sigma = repair_mu(spec), spec.repair_sigma
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []
+    uniforms: list[np.ndarray] = []
     t = 0.0
-    if rng.random() < down_mean_s / (up_mean_s + down_mean_s):
-        t = float(rng.random() * rng.lognormal(mu + sigma**2, sigma))
+    in_episode, residual_u, residual = rng.random(3)
+    if in_episode < down_mean_s / (up_mean_s + down_mean_s):
+        t = float(residual_u * np.exp(mu + sigma**2 + sigma * special.ndtri(residual)))
         starts.append(np.zeros(1))
         ends.append(np.array([t]))
+        uniforms.append(rng.random(1))
     while t < horizon_s:
-        n = int(1.2 * (horizon_s - t) / (up_mean_s + down_mean_s)) + 16
-        up = rng.exponential(up_mean_s, n)
-        down = rng.lognormal(mu, sigma, n)
+        up = rng.exponential(up_mean_s, EPISODE_BLOCK)
+        down = rng.lognormal(mu, sigma, EPISODE_BLOCK)
         cycle_end = t + np.cumsum(up + down)
-        start = cycle_end - down
-        starts.append(start)
+        starts.append(cycle_end - down)
         ends.append(cycle_end)
+        uniforms.append(rng.random(EPISODE_BLOCK))
         t = float(cycle_end[-1])
     if not starts:
-        return np.empty(0), np.empty(0)
-    start, end = np.concatenate(starts), np.concatenate(ends)
+        return np.empty(0), np.empty(0), np.empty(0)
+    start, end, u = np.concatenate(starts), np.concatenate(ends), np.concatenate(uniforms)
     keep = start < horizon_s
-    return start[keep], end[keep]
+    return start[keep], end[keep], u[keep]
 
 
 class StepFunction:
@@ -114,15 +123,14 @@ class StepFunction:
 class OutageTimeline:
     """The outage intervals of one renewal process, with point and total look-ups.
 
-    A thin view kept for callers of the earlier API (``paysim.model.channels`` re-exports it);
-    the model itself folds episodes into ``StepFunction`` health.
+    Its ``health`` is 0 during outages and 1 otherwise.
     """
 
     def __init__(self, spec: OutageSpec | None, horizon_s: float, rng: np.random.Generator) -> None:
         if spec is None:
             self.starts_s, self.ends_s = np.empty(0), np.empty(0)
         else:
-            self.starts_s, self.ends_s = renewal_episodes(spec, horizon_s, rng)
+            self.starts_s, self.ends_s, _ = renewal_episodes(spec, horizon_s, rng)
         self.health = StepFunction.from_episodes(self.starts_s, self.ends_s, 0.0)
 
     def is_down(self, t_s: np.ndarray) -> np.ndarray:
@@ -165,9 +173,9 @@ def degradation_health(
     """The success factor of each degradation episode during it, 1 otherwise."""
     if spec is None:
         return StepFunction.constant()
-    starts, ends = renewal_episodes(spec, horizon_s, rng)
+    starts, ends, u = renewal_episodes(spec, horizon_s, rng)
     low, high = spec.success_factor_min, spec.success_factor_max
-    return StepFunction.from_episodes(starts, ends, low + (high - low) * rng.random(len(starts)))
+    return StepFunction.from_episodes(starts, ends, low + (high - low) * u)
 
 
 def health(

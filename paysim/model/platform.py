@@ -129,6 +129,7 @@ class Platform:
         campaign: np.ndarray,
         group: np.ndarray | None = None,
         forced_dispute_days: np.ndarray | None = None,
+        settled_factor: np.ndarray | None = None,
     ) -> None:
         """Book captured payments now; their later flows are scheduled at the next ``flush``.
 
@@ -147,6 +148,8 @@ class Platform:
             group: group-buy id (``-1`` none), counted only.
             forced_dispute_days: fraud-coded chargebacks pushed by a fraud model, days after
                 capture (NaN: none); see ``order_fate.decide``.
+            settled_factor: what the channel settles per unit quoted (a crypto price move
+                between quote and credit; 1 for everything else).
 
         """
         value = self.rates.convert_minor(amount_minor, currency, seller_currency)
@@ -166,6 +169,7 @@ class Platform:
                     "forced_dispute_days": np.full(n, np.nan)
                     if forced_dispute_days is None
                     else forced_dispute_days,
+                    "settled_factor": np.ones(n) if settled_factor is None else settled_factor,
                 },
                 n,
             )
@@ -194,7 +198,11 @@ class Platform:
         )  # fmt: skip
         settle_currency = ch.currency[channel]
         net = amount - orders["fee_minor"]
-        net_settle = rates.convert_minor(net, currency, settle_currency)
+        # a crypto channel settles the quoted value moved by the price over the confirmation;
+        # the gain or loss stays in the FX position, like any conversion's
+        net_settle = np.rint(
+            rates.convert_minor(net, currency, settle_currency) * orders["settled_factor"]
+        ).astype(np.int64)
         reserve = percent_of(net_settle, ch.reserve_percent[channel])
         settle_s = t_s + ch.settlement_days[channel] * SECONDS_PER_DAY
         back = rates.convert_minor(fate.reversed_amount, currency, settle_currency)
@@ -288,17 +296,16 @@ class Platform:
     # -- batch jobs -------------------------------------------------------------------
     def book_double_charge(
         self, channel: np.ndarray, currency: np.ndarray, fee_minor: np.ndarray
-    ) -> float:
+    ) -> None:
         """A second capture of a paid order: refunded in full, the channel keeps its fee.
 
         The amount goes back to the buyer through the channel before settlement, so only
         the fee moves: an expense taken from the platform's settlements in the channel's
-        currency. Returns the fee in the reporting currency.
+        currency.
         """
         settle_currency = self.channels.currency[channel]
         fee = self.rates.convert_minor(fee_minor, currency, settle_currency)
         self.ledger.post(A.CHANNEL_FEES, A.PLATFORM_CASH, settle_currency, fee)
-        return float(self.rates.to_major(fee, settle_currency, self.reporting).sum())
 
     def book_due(self, t_s: float) -> None:
         """Post every calendar slot that has elapsed by ``t_s``; watch balances and peaks."""
@@ -313,7 +320,8 @@ class Platform:
             calendar.booked += due
             for flow in np.flatnonzero(due.any(axis=1)):
                 debit, credit = self.accounts[Flow(flow)]
-                self.ledger.post(debit, credit, every, due[flow])
+                # a settlement nets negative when fees exceed tiny payments: post it reversed
+                self.ledger.post_signed(debit, credit, every, due[flow])
         self._watch()
 
     def payout_run(self, t0: float, t1: float) -> None:

@@ -79,6 +79,40 @@ def payment_columns(
     ]
 
 
+def scenario_currencies(scenario: Scenario) -> tuple[str, ...]:
+    """Every currency the world books money in, sorted (the ledger's columns)."""
+    return tuple(
+        sorted(
+            {m.currency for m in scenario.markets}
+            | {c.currency for c in scenario.channels}
+            | {scenario.reporting_currency}
+        )
+    )
+
+
+def routing_context(
+    scenario: Scenario,
+    channels: ChannelTable,
+    rates: FixedRates,
+    reporting: int,
+    rng: np.random.Generator,
+) -> RoutingContext:
+    """The static channel facts a routing strategy is bound to."""
+    return RoutingContext(
+        channel_ids=channels.ids,
+        channel_kinds=tuple(c.kind for c in scenario.channels),
+        markets=tuple(m.code for m in scenario.markets),
+        methods=METHODS,
+        eligible=channels.eligible.copy(),
+        fee_percent=channels.fee_percent.copy(),
+        fee_cross_border_percent=channels.fee_cross_border_percent.copy(),
+        fee_fixed_reporting=rates.to_major(channels.fee_fixed_minor, channels.currency, reporting),
+        channel_country=tuple(c.country for c in scenario.channels),
+        reporting_currency=scenario.reporting_currency,
+        rng=rng,
+    )
+
+
 class World:
     """Buyers, channels and the platform, wired together for one replication."""
 
@@ -93,13 +127,7 @@ class World:
         self.scenario = scenario
         self.horizon_s = horizon_s
         self.markets = tuple(m.code for m in scenario.markets)
-        self.currencies = tuple(
-            sorted(
-                {m.currency for m in scenario.markets}
-                | {c.currency for c in scenario.channels}
-                | {scenario.reporting_currency}
-            )
-        )
+        self.currencies = scenario_currencies(scenario)
         self.reporting = self.currencies.index(scenario.reporting_currency)
         self.streams = RandomStreams(seed)
         self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
@@ -128,7 +156,8 @@ class World:
         self.router.bind(self._routing_context())
         self.pending = Batch({})
         self.states = CheckoutStates()  # the truth: paid once the channel charged
-        self.booked = np.zeros(0, dtype=bool)  # what the platform knows: payment booked
+        self.booked = np.zeros(0, dtype=bool)  # the platform booked the order's payment
+        self.paid_known_at_s = np.zeros(0)  # when the platform knows the order is paid
         timeouts = scenario.checkout.timeouts
         self.status_checks = StatusChecks(timeouts.status_check_s)
         self.wait_for_status = timeouts.policy == "wait_for_status"
@@ -147,22 +176,10 @@ class World:
         return self.rates.to_major(amount_minor, currency, self.reporting)
 
     def _routing_context(self) -> RoutingContext:
-        fixed_reporting = self.rates.to_major(
-            self.channels.fee_fixed_minor, self.channels.currency, self.reporting
-        )
-        return RoutingContext(
-            channel_ids=self.channels.ids,
-            channel_kinds=tuple(c.kind for c in self.scenario.channels),
-            markets=self.markets,
-            methods=METHODS,
-            eligible=self.channels.eligible.copy(),
-            fee_percent=self.channels.fee_percent.copy(),
-            fee_cross_border_percent=self.channels.fee_cross_border_percent.copy(),
-            fee_fixed_reporting=fixed_reporting,
-            channel_country=tuple(c.country for c in self.scenario.channels),
-            reporting_currency=self.scenario.reporting_currency,
-            rng=self.streams.generator("strategy.routing"),
-        )
+        return routing_context(
+            self.scenario, self.channels, self.rates, self.reporting,
+            self.streams.generator("strategy.routing"),
+        )  # fmt: skip
 
     def run(self) -> None:
         """Simulate to the horizon and close the payments log."""
@@ -174,6 +191,7 @@ class World:
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
         """Handle everything that happens in ``[t0, t1)``."""
+        self.channels.window_start_s = t0
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
         first_id = self.checkout.next_checkout_id
@@ -181,7 +199,9 @@ class World:
         self.totals.abandoned_at_step += dropped
         self.states.open(len(arrivals.t_s))
         if self.booked.size < self.states.n:
-            self.booked = np.concatenate([self.booked, np.zeros(self.states.state.size, bool)])
+            extra = self.states.state.size
+            self.booked = np.concatenate([self.booked, np.zeros(extra, bool)])
+            self.paid_known_at_s = np.concatenate([self.paid_known_at_s, np.full(extra, np.inf)])
         if dropped.any():
             opened = np.arange(first_id, self.checkout.next_checkout_id)
             self.states.set(opened, ABANDONED)
@@ -202,10 +222,9 @@ class World:
 
     def _attempt(self, attempts: Batch) -> Batch:
         """Send due attempts (sorted by time); return the retries they cause."""
-        still_open = np.flatnonzero(~self.booked[attempts["checkout_id"]])
-        if still_open.size < attempts.n:  # a late success completed the order: nothing to pay
-            self.totals.retries_after_paid += attempts.n - still_open.size
-            attempts = attempts.take(still_open)
+        known_paid = self.paid_known_at_s[attempts["checkout_id"]] <= attempts["t_s"]
+        if known_paid.any():  # a status check found the order paid: nothing left to pay
+            attempts = attempts.take(np.flatnonzero(~known_paid))
         n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
@@ -220,6 +239,7 @@ class World:
         channel = np.full(n, -1, dtype=np.intp)
         charged = np.zeros(n, dtype=bool)
         capture_fee = np.zeros(n, dtype=np.int64)
+        settled_factor = np.ones(n)
         send = np.flatnonzero(blocked == NO_CODE)
         if send.size:
             sent = attempts if send.size == n else attempts.take(send)
@@ -229,12 +249,14 @@ class World:
                 result.decline_code,
                 result.latency_ms,
             )
+            # every charge costs the channel's fee: late successes and refunded repeats too
             fee_minor[send], p_success[send], channel[send] = (
-                result.fee_minor,
+                result.capture_fee_minor * result.charged,
                 result.p_success,
                 chosen,
             )
             charged[send], capture_fee[send] = result.charged, result.capture_fee_minor
+            settled_factor[send] = result.settled_factor
         reached = ~np.isnan(latency_ms)
         t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
         self._record(
@@ -245,13 +267,19 @@ class World:
         succeeded = outcome == SUCCEEDED
         paid = np.flatnonzero(succeeded)
         if paid.size:
-            self._capture(attempts, paid, channel[paid], fee_minor[paid], t_result[paid])
+            self._capture(
+                attempts, paid, channel[paid], fee_minor[paid], t_result[paid], settled_factor[paid]
+            )
         pending_capture = (outcome == TIMEOUT) & charged
         if pending_capture.any():
             late = np.flatnonzero(pending_capture)
             self.status_checks.schedule(
-                attempts.take(late), t_result[late], channel[late], capture_fee[late]
-            )
+                attempts.take(late).with_columns(settled_factor=settled_factor[late]),
+                t_result[late], channel[late], capture_fee[late],
+            )  # fmt: skip
+            ids = attempts["checkout_id"][late]
+            t_known = t_result[late] + self.status_checks.status_check_s
+            self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_known)
         failed = np.flatnonzero(~succeeded)
         return self._after_failure(
             attempts, failed, code, outcome, latency_ms, pending_capture, t_result, channel, luck
@@ -323,12 +351,12 @@ class World:
         if late.size:
             self._capture(
                 checks, late, checks["channel"][late], checks["capture_fee_minor"][late],
-                checks["t_check_s"][late],
+                checks["t_check_s"][late], checks["settled_factor"][late],
             )  # fmt: skip
             self.totals.late_successes += late.size
         double = np.flatnonzero(already_booked)
         if double.size:
-            self.totals.channel_fees += self.platform.book_double_charge(
+            self.platform.book_double_charge(
                 checks["channel"][double], checks["currency"][double],
                 checks["capture_fee_minor"][double],
             )  # fmt: skip
@@ -376,6 +404,7 @@ class World:
         )  # fmt: skip
         self.totals.routing_regret += float(np.sum(best - result.p_success))
         self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
+        self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
         self.feedback.append(
             RoutingFeedback(
@@ -394,10 +423,13 @@ class World:
         channel: np.ndarray,
         fee_minor: np.ndarray,
         t_s: np.ndarray,
+        settled_factor: np.ndarray,
     ) -> None:
         """Book captured payments (rows ``paid`` of ``attempts``) and the buyers' spending."""
         amount_minor, currency = attempts["amount_minor"][paid], attempts["currency"][paid]
-        self.booked[attempts["checkout_id"][paid]] = True
+        ids = attempts["checkout_id"][paid]
+        self.booked[ids] = True
+        self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_s)
         self.platform.capture(
             t_s=t_s,
             checkout_id=attempts["checkout_id"][paid],
@@ -411,6 +443,7 @@ class World:
             fee_minor=fee_minor,
             campaign=attempts["campaign"][paid],
             group=attempts["group"][paid],
+            settled_factor=settled_factor,
         )
         self.totals.paid_orders += paid.size
         day = (t_s // SECONDS_PER_DAY).astype(np.int64)

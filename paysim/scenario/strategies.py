@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from paysim.engine.clock import SECONDS_PER_DAY
+from paysim.engine.streams import RandomStreams
 from paysim.errors import ScenarioError
-from paysim.model.routing import Router
+from paysim.model.channels import ChannelTable
+from paysim.model.fx import FixedRates
+from paysim.model.routing import Router, RoutingContext
 from paysim.model.spec import Scenario
+from paysim.model.world import routing_context, scenario_currencies
 from paysim.strategies import ROUTERS
 
 
@@ -15,10 +20,27 @@ def build_router(scenario: Scenario) -> Router:
     return router
 
 
+def validation_context(scenario: Scenario) -> RoutingContext:
+    """The routing context of a scenario's channels, for checking a strategy's parameters."""
+    currencies = scenario_currencies(scenario)
+    rates = FixedRates.from_spec(scenario.fx, currencies)
+    streams = RandomStreams(scenario.seed)
+    markets = tuple(m.code for m in scenario.markets)
+    channels = ChannelTable(scenario, markets, rates, streams, SECONDS_PER_DAY)
+    reporting = currencies.index(scenario.reporting_currency)
+    return routing_context(
+        scenario, channels, rates, reporting, streams.generator("strategy.routing")
+    )
+
+
 def strategy_problems(scenario: Scenario) -> list[str]:
-    """Problems with the scenario's strategy names and parameters (empty when all build)."""
+    """Problems with the scenario's strategy names and parameters (empty when all build).
+
+    The router is also bound to the scenario's channels, so a parameter naming an unknown
+    channel is caught by ``paysim validate`` as it would be by ``paysim run``.
+    """
     try:
-        build_router(scenario)
+        build_router(scenario).bind(validation_context(scenario))
     except ScenarioError as exc:
         return exc.problems
     return []

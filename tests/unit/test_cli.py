@@ -160,6 +160,14 @@ def test_validate_prints_ok(run_cli) -> None:
         assert (result.code, result.out.strip(), result.err) == (0, "ok", "")
 
 
+def test_validate_binds_the_router_to_the_channels_as_run_does(run_cli) -> None:
+    bad = ("--set", "strategies.routing.params.order=[nope]")
+    for command in ("validate", "run"):
+        result = run_cli(command, QUICKSTART, *bad)
+        assert result.code == 2
+        assert result.err.strip() == "strategies.routing.params.order: unknown channel, got 'nope'"
+
+
 def test_list_kpis_names_every_contract_kpi(run_cli) -> None:
     result = run_cli("list", "kpis")
     listed = {line.split()[0] for line in result.out.splitlines()}

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import paysim
+from paysim.model.fx import FixedRates
 from tests.invariants import check_all
 
 QUICKSTART = "scenarios/quickstart.yaml"
@@ -82,3 +83,38 @@ def test_every_charged_order_is_paid_exactly_once_in_the_books(blind):
     booked = blind.kpis["payments_succeeded"] + blind.kpis["late_successes"]
     assert booked == known["checkout_id"].nunique()
     assert np.all(blind.ledger.sum(axis=0) == 0)
+
+
+@pytest.mark.parametrize("batch_s", [5.0, 60.0, 600.0])
+def test_a_retry_after_the_status_check_is_never_a_double_charge(batch_s):
+    # retries come 45 s after the timeout, the status check after 30 s: by then the platform
+    # knows a captured order is paid, whatever the window the two fall in
+    overrides = {
+        **SHORT_TIMEOUTS,
+        "checkout.timeouts": {"policy": "blind_retry", "status_check_s": 30.0},
+        "checkout.retry.delay_s": {"dist": "constant", "value": 45.0},
+        "engine.batch_s": batch_s,
+    }
+    result = paysim.simulate(QUICKSTART, seed=3, days=0.25, overrides=overrides)
+    assert result.kpis["late_successes"] > 0
+    assert result.kpis["double_charges"] == 0
+
+
+def test_the_ledger_books_the_fee_of_every_charge_the_log_shows(blind):
+    # captures booked within the horizon: successes, and timeouts whose status check came in
+    payments = blind.payments
+    horizon_s = blind.days * 86_400
+    status_check_s = blind.scenario.checkout.timeouts.status_check_s
+    booked = payments["charged"] & (
+        (payments["outcome"] == "succeeded")
+        | (payments["t_s"] + payments["latency_ms"] / 1000 + status_check_s < horizon_s)
+    )
+    spec = paysim.load_scenario(QUICKSTART)
+    fx = FixedRates.from_spec(spec.fx, ["CNY", "IDR", "THB", "USD"])
+    fees = blind.ledger.loc["channel_fees"]
+    ledger_usd = sum(
+        fees[c] / 10 ** fx.exponent[fx.index[c]] * fx.rate(c, "USD") for c in fees.index
+    )
+    # a repeat's fee is booked in the channel's currency (USD here): rounded to the cent once
+    rounding = 0.005 * blind.kpis["double_charges"] + 1e-6
+    assert ledger_usd == pytest.approx(payments.loc[booked, "fee_reporting"].sum(), abs=rounding)

@@ -149,3 +149,14 @@ def test_late_arrivals_conserve_work():
         limiter.admit(np.sort(part))
     reference = reference_waits(t, 1.0, math.inf)
     assert limiter.free_at_s == pytest.approx(np.max(t + reference) + 1.0)
+
+
+def test_a_late_arrival_still_waits_for_work_admitted_in_an_earlier_call():
+    # the world hands the limiter a window in rounds: a retry of round 2 may come before the
+    # first payment of round 1; what was admitted before it must still delay it
+    from paysim.model.capacity import RateLimiter
+
+    limiter = RateLimiter(capacity_tps=1.0, max_wait_s=10.0)
+    assert limiter.admit(np.array([50.0]), no_arrival_before_s=0.0)[0] == 0.0
+    assert limiter.admit(np.array([55.0]), no_arrival_before_s=0.0)[0] == 0.0
+    assert limiter.admit(np.array([50.5]), no_arrival_before_s=0.0)[0] == pytest.approx(0.5)

@@ -99,7 +99,7 @@ def test_start_is_stationary():
 
 def test_repairs_are_lognormal_with_mean_mttr():
     spec = OutageSpec(mtbf_h=1, mttr_min=75, repair_sigma=1.0)
-    starts, ends = renewal_episodes(spec, 4e8, np.random.default_rng(5))
+    starts, ends, _ = renewal_episodes(spec, 4e8, np.random.default_rng(5))
     minutes = (ends - starts)[1:] / 60  # the first may be a residual
     n = len(minutes)
     sigma = spec.repair_sigma
@@ -119,6 +119,19 @@ def test_degradations_average_their_factor():
     levels = health.values[1::2]
     assert levels.min() >= 0.5 and levels.max() <= 0.9
     assert health.measure(horizon_s, value=1.0) / horizon_s == pytest.approx(1 - r, abs=0.01)
+    # each episode's factor is uniform on [0.5, 0.9]: mean 0.7, sd 0.4 / sqrt(12)
+    _, _, u = renewal_episodes(spec, horizon_s, np.random.default_rng(2))
+    assert len(levels) == len(u) > 10_000
+    assert abs(levels.mean() - 0.7) < Z * 0.4 / np.sqrt(12 * len(levels))
+
+
+def test_a_shorter_run_sees_the_first_episodes_of_a_longer_one():
+    spec = OutageSpec(mtbf_h=10, mttr_min=60)
+    short = renewal_episodes(spec, 86_400.0, np.random.default_rng(9))
+    long = renewal_episodes(spec, 30 * 86_400.0, np.random.default_rng(9))
+    assert len(short[0]) > 0
+    for a, b in zip(short, long, strict=True):
+        np.testing.assert_array_equal(a, b[: len(a)])
 
 
 def test_step_function_product():
