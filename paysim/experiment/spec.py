@@ -70,6 +70,10 @@ KPI_GOALS: dict[str, bool | None] = {
     "queue_wait_mean_ms": False,
     "late_successes": None,
     "double_charges": False,
+    "abandoned_at_choose_method": False,
+    "abandoned_at_enter_details": False,
+    "abandoned_at_confirm": False,
+    "left_during_processing": False,
 }
 
 #: KPIs whose replication values are skewed (tail risks, rare losses): bootstrap intervals.
