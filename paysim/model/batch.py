@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -42,3 +44,20 @@ class Batch:
             return parts[0] if parts else (batches[0] if batches else Batch({}))
         columns = {k: np.concatenate([b.columns[k] for b in parts]) for k in parts[0].columns}
         return Batch(columns, sum(b.n for b in parts))
+
+
+R = TypeVar("R")
+
+
+def take_records(records: R, index: np.ndarray) -> R:
+    """Rows of a frozen dataclass whose fields are equal-length arrays."""
+    values = {f.name: getattr(records, f.name)[index] for f in dataclasses.fields(records)}  # type: ignore[arg-type]
+    return type(records)(**values)
+
+
+def concat_records(parts: Sequence[R]) -> R:
+    """Rows of several such dataclasses, in order."""
+    if len(parts) == 1:
+        return parts[0]
+    names = [f.name for f in dataclasses.fields(parts[0])]  # type: ignore[arg-type]
+    return type(parts[0])(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})

@@ -33,14 +33,14 @@ from paysim.model.declines import (
     RATE_LIMITED,
     decline_codes,
 )
-from paysim.model.distributions import Lognormal, ppf_grouped
+from paysim.model.distributions import GroupedDistribution
 from paysim.model.fx import FixedRates
 from paysim.model.networks import CardNetworks
 from paysim.model.outages import OutageTimeline, StepFunction, StepTable, health
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 
-__all__ = [  # the decline names are re-exported: they lived here before declines.py
+__all__ = [  # the decline names the world needs with the channels
     "CHANNEL_UNAVAILABLE",
     "DECLINE_CODES",
     "DO_NOT_HONOUR",
@@ -69,7 +69,6 @@ class ChannelTruth:
     factors, kept for ``ChannelTable.process``.
     """
 
-    down: np.ndarray  # bool: channel (or an upstream it depends on) in an outage
     p: np.ndarray
     nominal: np.ndarray  # before health and buyer risk (0 out of the amount range)
     health: np.ndarray  # channel-level: 0 down, degradation factor, or 1
@@ -122,12 +121,7 @@ class ChannelTable:
         self.reserve_percent = np.array([c.reserve_percent for c in specs])
         self.reserve_days = np.array([c.reserve_days for c in specs])
         self.timeout_ms = np.array([c.timeout_ms for c in specs])
-        self.latency = [c.latency_ms for c in specs]
-        self._lognormal = (
-            (np.array([d.mu for d in self.latency]), np.array([d.sigma for d in self.latency]))
-            if all(isinstance(d, Lognormal) for d in self.latency)
-            else None
-        )
+        self.latency = GroupedDistribution([c.latency_ms for c in specs])
         self.price_volatility = np.array([c.price_volatility_annual for c in specs])
         self.any_price_moves = bool(self.price_volatility.any())
         self.limiters = [_limiter(c) for c in specs]
@@ -211,9 +205,8 @@ class ChannelTable:
             network_health = self.networks.health_at(t_s)
             p = self.networks.expected(p, method, network_health)
         return ChannelTruth(
-            health == 0.0, p, nominal, health, risk, in_range, network_health, t_s, method,
-            buyer_market,
-        )  # fmt: skip
+            p, nominal, health, risk, in_range, network_health, t_s, method, buyer_market
+        )
 
     def process(
         self,
@@ -287,10 +280,7 @@ class ChannelTable:
 
     def _latency_ms(self, channel: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Processing latency at the channel (before any queueing), by inverse CDF."""
-        if self._lognormal is None:
-            return ppf_grouped(self.latency, channel, u)
-        mu, sigma = self._lognormal
-        return np.exp(mu[channel] + sigma[channel] * special.ndtri(u))
+        return self.latency.ppf(channel, u)
 
     def fee_minor(
         self,

@@ -25,7 +25,6 @@ CHECKOUT_LUCK = (
     "buyer", "seller", "amount", "method", "confirm_time", "default_pick", "patience", *FUNNEL_STEPS
 )  # fmt: skip
 STEP_LUCK = len(CHECKOUT_LUCK) - len(FUNNEL_STEPS)
-ORDER_LUCK = ("delivery", "confirm_receipt")
 ATTEMPT_LUCK = ("success", "latency", "retry", "retry_delay", "switch", "new_method")
 ATTEMPTS_PER_KEY = 16  # attempt numbers are < 16 (max_attempts <= 10)
 # what a buyer may do after a failed attempt
@@ -67,7 +66,6 @@ class CheckoutModel:
         self.buyers = BuyerModel(specs, self.spec, scenario.risk, streams, int(buyers.sum()))
         self.to_reporting = to_reporting
         self.checkout_luck = streams.keyed("checkout")
-        self.order_luck_stream = streams.keyed("order")
         self.attempt_luck_stream = streams.keyed("attempt")
         self.group_luck = streams.keyed(GROUP_LUCK_STREAM)
         self.next_checkout_id = 0
@@ -150,10 +148,6 @@ class CheckoutModel:
         """Uniforms ``[attempt, ATTEMPT_LUCK field]`` for these attempts."""
         keys = attempts["checkout_id"] * ATTEMPTS_PER_KEY + attempts["attempt"]
         return self.attempt_luck_stream.uniforms(keys, len(ATTEMPT_LUCK))
-
-    def order_luck(self, checkout_id: np.ndarray) -> np.ndarray:
-        """Uniforms ``[order, ORDER_LUCK field]`` for paid orders."""
-        return self.order_luck_stream.uniforms(checkout_id, len(ORDER_LUCK))
 
     def retries(
         self,

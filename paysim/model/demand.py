@@ -19,6 +19,7 @@ import numpy as np
 
 from paysim.engine.streams import BlockStream, RandomStreams
 from paysim.model import campaigns as campaign_model
+from paysim.model.batch import concat_records, take_records
 from paysim.model.spec import Scenario
 
 CELL_S = 900.0
@@ -174,12 +175,12 @@ class GroupBuys:
         if self.active:
             opened = self._open(t0, t1)
             if len(opened.t_s):
-                self.waiting = _concat([self.waiting, opened])
+                self.waiting = concat_records([self.waiting, opened])
         due = self.waiting.t_s < t1
         if not due.any():
             return Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
-        now, self.waiting = _take(self.waiting, due), _take(self.waiting, ~due)
-        return _take(now, np.argsort(now.t_s, kind="stable"))
+        now, self.waiting = take_records(self.waiting, due), take_records(self.waiting, ~due)
+        return take_records(now, np.argsort(now.t_s, kind="stable"))
 
     def _open(self, t0: float, t1: float) -> Arrivals:
         low, high = np.interp([t0, t1], self.edges_s, self.cumulative)
@@ -205,13 +206,3 @@ class GroupBuys:
             np.full(member_group.size, -1, dtype=np.intp),
             group[member_group],
         )
-
-
-def _concat(parts: list[Arrivals]) -> Arrivals:
-    names = ("t_s", "corridor", "campaign", "group")
-    return Arrivals(*(np.concatenate([getattr(p, k) for p in parts]) for k in names))
-
-
-def _take(arrivals: Arrivals, index: np.ndarray) -> Arrivals:
-    return Arrivals(arrivals.t_s[index], arrivals.corridor[index], arrivals.campaign[index],
-                    arrivals.group[index])  # fmt: skip

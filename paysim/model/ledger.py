@@ -96,9 +96,14 @@ def per_currency(currency: np.ndarray | int, amount: np.ndarray, n_currencies: i
         totals = np.zeros(n_currencies, dtype=np.int64)
         totals[int(currency)] = amount.sum()
         return totals
-    if amount.size and int(amount.max()) * amount.size < EXACT_FLOAT:
+    return exact_sums(np.asarray(currency), amount, n_currencies)
+
+
+def exact_sums(index: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of integer ``amount`` per ``index`` in ``[0, n)`` (signs allowed)."""
+    if amount.size and int(np.abs(amount).max()) * amount.size < EXACT_FLOAT:
         # float64 sums of integers below 2**53 are exact, and bincount is far faster than add.at
-        return np.bincount(currency, weights=amount, minlength=n_currencies).astype(np.int64)
-    totals = np.zeros(n_currencies, dtype=np.int64)
-    np.add.at(totals, currency, amount)
+        return np.rint(np.bincount(index, weights=amount, minlength=n)).astype(np.int64)
+    totals = np.zeros(n, dtype=np.int64)
+    np.add.at(totals, index, amount)
     return totals

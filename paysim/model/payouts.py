@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paysim.model.ledger import EXACT_FLOAT
+from paysim.model.ledger import exact_sums
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,14 @@ class SellerSubledger:
         due = self._slot < booked_before_slot
         seller, amount = self._seller[due], self._amount[due]
         credit = amount > 0
-        payable = _sum_by(seller[credit], amount[credit], self.n_sellers)
-        self.receivable -= _sum_by(seller[~credit], amount[~credit], self.n_sellers)
+        payable = exact_sums(seller[credit], amount[credit], self.n_sellers)
+        self.receivable -= exact_sums(seller[~credit], amount[~credit], self.n_sellers)
         rest = ~due
         self._slot, self._seller = self._slot[rest], self._seller[rest]
         self._amount = self._amount[rest]
         recovered = np.minimum(payable, self.receivable)
         self.receivable -= recovered
         return PayoutResult(paid=payable - recovered, recovered=recovered)
-
-    def queued_rows(self) -> int:
-        """Rows waiting for a payout run (memory use is 16 bytes each)."""
-        self._merge()
-        return len(self._amount)
 
     def _merge(self) -> None:
         if not self._queued:
@@ -79,12 +74,3 @@ class SellerSubledger:
             np.concatenate([p[i] for p in parts]) for i in range(3)
         )
         self._queued = []
-
-
-def _sum_by(index: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
-    """Exact int64 sums of ``amount`` per ``index`` in ``[0, n)``."""
-    if amount.size and int(np.abs(amount).max()) * amount.size < EXACT_FLOAT:
-        return np.rint(np.bincount(index, weights=amount, minlength=n)).astype(np.int64)
-    totals = np.zeros(n, dtype=np.int64)
-    np.add.at(totals, index, amount)
-    return totals

@@ -399,7 +399,3 @@ class Platform:
         if not amount.size:
             return 0.0
         return float(np.dot(per_currency(currency, amount, self.n_currencies), self._factor))
-
-    def escrow_reporting(self) -> float:
-        """Escrow held now, in the reporting currency."""
-        return self.held_reporting(A.ESCROW)

@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from paysim.model.batch import concat_records, take_records
+
 
 @dataclass(frozen=True)
 class RoutingContext:
@@ -68,3 +70,25 @@ class Router(Protocol):
 
     def observe(self, feedback: RoutingFeedback) -> None:
         """Learn from results as they arrive."""
+
+
+class FeedbackQueue:
+    """Results on their way back to the router: handed over once they have happened."""
+
+    def __init__(self) -> None:
+        self.waiting: list[RoutingFeedback] = []
+
+    def add(self, feedback: RoutingFeedback) -> None:
+        """Results of payments just sent (``t_s``: when each result comes back)."""
+        self.waiting.append(feedback)
+
+    def deliver(self, router: Router, t1: float) -> None:
+        """Hand ``router`` every result back before ``t1``, in the order they came back."""
+        if not self.waiting:
+            return
+        merged = concat_records(self.waiting)
+        arrived = merged.t_s < t1
+        self.waiting = [take_records(merged, ~arrived)] if not arrived.all() else []
+        if arrived.any():
+            ready = take_records(merged, arrived)
+            router.observe(take_records(ready, np.argsort(ready.t_s, kind="stable")))

@@ -5,15 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY, Clock
-from paysim.engine.recorder import Column, ColumnarRecorder
+from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
 from paysim.model.batch import Batch
 from paysim.model.channels import (
-    BLOCKED,
-    DECLINE_CODES,
     DECLINED,
-    IS_SOFT_DECLINE,
     NO_CODE,
     OUTCOMES,
     SUCCEEDED,
@@ -22,61 +19,29 @@ from paysim.model.channels import (
     ChannelTable,
 )
 from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
-from paysim.model.checkout_spec import KYC_TIERS
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
 from paysim.model.metrics import RunTotals
+from paysim.model.payments_log import (
+    IS_HARD_DECLINE,
+    KYC_LIMIT,
+    PERSONAL_LIMIT,
+    AttemptResults,
+    log_columns,
+    payment_columns,
+)
 from paysim.model.platform import Platform
-from paysim.model.routing import AttemptView, Router, RoutingContext, RoutingFeedback
+from paysim.model.routing import (
+    AttemptView,
+    FeedbackQueue,
+    Router,
+    RoutingContext,
+    RoutingFeedback,
+)
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
-
-DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
-# declines by the platform's own controls, after the channels' codes
-PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit")
-ALL_DECLINE_CODES = (*DECLINE_CODES, *PLATFORM_DECLINE_CODES)
-KYC_LIMIT, PERSONAL_LIMIT = (ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES)
-# a hard decline (stolen card, invalid account...) cannot be retried with the same method
-IS_HARD_DECLINE = np.r_[~IS_SOFT_DECLINE, np.zeros(len(PLATFORM_DECLINE_CODES), dtype=bool)]
-
-
-def payment_columns(
-    markets: tuple[str, ...],
-    channels: tuple[str, ...],
-    currencies: tuple[str, ...],
-    campaigns: tuple[str, ...] = (),
-) -> list[Column]:
-    """The columns of ``payments.parquet``, one row per payment attempt."""
-    return [
-        Column("t_s", "float64"),
-        Column("checkout_id", "int64"),
-        Column("attempt", "int16"),
-        Column("buyer_id", "int64"),
-        Column("seller_id", "int64"),
-        Column("buyer_market", categories=markets),
-        Column("seller_market", categories=markets),
-        Column("method", categories=METHODS),
-        Column("channel", categories=("", *channels)),
-        Column("amount", "float64"),
-        Column("amount_minor", "int64"),
-        Column("currency", categories=currencies),
-        Column("amount_reporting", "float64"),
-        Column("outcome", categories=OUTCOMES),
-        Column("decline_code", categories=ALL_DECLINE_CODES),
-        Column("latency_ms", "float64"),
-        Column("fee_reporting", "float64"),
-        Column("is_fraud", "bool"),
-        Column("fraud_kind", categories=("",)),
-        Column("risk_score", "float32"),
-        Column("defence_action", categories=DEFENCE_ACTIONS),
-        Column("p_success", "float32"),
-        Column("kyc_tier", categories=KYC_TIERS),
-        Column("campaign", categories=("", *campaigns)),
-        Column("group_buy", "int64"),
-        Column("charged", "bool"),
-    ]
 
 
 def scenario_currencies(scenario: Scenario) -> tuple[str, ...]:
@@ -161,7 +126,9 @@ class World:
         timeouts = scenario.checkout.timeouts
         self.status_checks = StatusChecks(timeouts.status_check_s)
         self.wait_for_status = timeouts.policy == "wait_for_status"
-        self.feedback: list[RoutingFeedback] = []
+        self.feedback = FeedbackQueue()
+        # a router that learns nothing from results need not be sent any
+        self.router_learns = not getattr(router.observe, "ignores_feedback", False)
         self.clock = Clock(horizon_s)
         self.clock.every(scenario.engine.batch_s, self.step, first=True)
         payout_s = scenario.platform.payout.hour_utc * 3600.0
@@ -217,7 +184,7 @@ class World:
             pending = Batch.concat([pending, self._attempt(now)])
         self.pending = pending
         self._resolve_status_checks(t1)
-        self._deliver_feedback(t1)
+        self.feedback.deliver(self.router, t1)
         self.platform.book_due(t1)
 
     def _attempt(self, attempts: Batch) -> Batch:
@@ -230,60 +197,46 @@ class World:
             attempts["amount_minor"], attempts["currency"], self.reporting
         )
         luck = self.checkout.attempt_luck(attempts)
-        blocked = self._platform_controls(attempts, amount_reporting)
-        outcome = np.full(n, BLOCKED, dtype=np.int8)
-        code = blocked
-        latency_ms = np.full(n, np.nan)
-        fee_minor = np.zeros(n, dtype=np.int64)
-        p_success = np.full(n, np.nan)
-        channel = np.full(n, -1, dtype=np.intp)
-        charged = np.zeros(n, dtype=bool)
-        capture_fee = np.zeros(n, dtype=np.int64)
-        settled_factor = np.ones(n)
-        send = np.flatnonzero(blocked == NO_CODE)
+        results = AttemptResults.blocked(self._platform_controls(attempts, amount_reporting))
+        send = np.flatnonzero(results.code == NO_CODE)
         if send.size:
             sent = attempts if send.size == n else attempts.take(send)
             result, chosen = self._send(sent, amount_reporting[send], luck[send])
-            outcome[send], code[send], latency_ms[send] = (
-                result.outcome,
-                result.decline_code,
-                result.latency_ms,
-            )
-            # every charge costs the channel's fee: late successes and refunded repeats too
-            fee_minor[send], p_success[send], channel[send] = (
-                result.capture_fee_minor * result.charged,
-                result.p_success,
-                chosen,
-            )
-            charged[send], capture_fee[send] = result.charged, result.capture_fee_minor
-            settled_factor[send] = result.settled_factor
+            results.fill(send, chosen, result)
+        channel, outcome, latency_ms = results.channel, results.outcome, results.latency_ms
         reached = ~np.isnan(latency_ms)
         t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
-        self._record(
-            attempts, channel, outcome, code, latency_ms, fee_minor, p_success, amount_reporting,
-            charged,
-        )  # fmt: skip
-        self._count_charges(attempts["checkout_id"], charged, amount_reporting)
+        self._record(attempts, results, amount_reporting)
+        self._count_charges(attempts["checkout_id"], results.charged, amount_reporting)
         succeeded = outcome == SUCCEEDED
         paid = np.flatnonzero(succeeded)
         if paid.size:
             self._capture(
-                attempts, paid, channel[paid], fee_minor[paid], t_result[paid], settled_factor[paid]
-            )
-        pending_capture = (outcome == TIMEOUT) & charged
-        if pending_capture.any():
-            late = np.flatnonzero(pending_capture)
-            self.status_checks.schedule(
-                attempts.take(late).with_columns(settled_factor=settled_factor[late]),
-                t_result[late], channel[late], capture_fee[late],
+                attempts, paid, channel[paid], results.fee_minor[paid], t_result[paid],
+                results.settled_factor[paid],
             )  # fmt: skip
-            ids = attempts["checkout_id"][late]
-            t_known = t_result[late] + self.status_checks.status_check_s
-            self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_known)
+        pending_capture = (outcome == TIMEOUT) & results.charged
+        if pending_capture.any():
+            self._schedule_status_checks(
+                attempts, np.flatnonzero(pending_capture), results, t_result
+            )
         failed = np.flatnonzero(~succeeded)
         return self._after_failure(
-            attempts, failed, code, outcome, latency_ms, pending_capture, t_result, channel, luck
+            attempts, failed, results.code, outcome, latency_ms, pending_capture, t_result,
+            channel, luck,
         )  # fmt: skip
+
+    def _schedule_status_checks(
+        self, attempts: Batch, late: np.ndarray, results: AttemptResults, t_result: np.ndarray
+    ) -> None:
+        """Captured timeouts: the platform learns of them ``status_check_s`` later."""
+        self.status_checks.schedule(
+            attempts.take(late).with_columns(settled_factor=results.settled_factor[late]),
+            t_result[late], results.channel[late], results.capture_fee_minor[late],
+        )  # fmt: skip
+        ids = attempts["checkout_id"][late]
+        t_known = t_result[late] + self.status_checks.status_check_s
+        self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_known)
 
     def _after_failure(
         self,
@@ -406,15 +359,27 @@ class World:
         self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
         self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
-        self.feedback.append(
+        if self.router_learns:
+            self._queue_feedback(t_s, reached, channel, market, attempts["method"], result)
+        return result, channel
+
+    def _queue_feedback(
+        self,
+        t_s: np.ndarray,
+        reached: np.ndarray,
+        channel: np.ndarray,
+        market: np.ndarray,
+        method: np.ndarray,
+        result: ChannelResult,
+    ) -> None:
+        self.feedback.add(
             RoutingFeedback(
                 t_s=t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
-                channel=channel, buyer_market=market, method=attempts["method"],
+                channel=channel, buyer_market=market, method=method,
                 succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
                 latency_ms=result.latency_ms,
             )
         )  # fmt: skip
-        return result, channel
 
     def _capture(
         self,
@@ -452,75 +417,14 @@ class World:
         )
 
     def _record(
-        self,
-        attempts: Batch,
-        channel: np.ndarray,
-        outcome: np.ndarray,
-        code: np.ndarray,
-        latency_ms: np.ndarray,
-        fee_minor: np.ndarray,
-        p_success: np.ndarray,
-        amount_reporting: np.ndarray,
-        charged: np.ndarray,
+        self, attempts: Batch, results: AttemptResults, amount_reporting: np.ndarray
     ) -> None:
-        n = attempts.n
-        currency = attempts["currency"]
-        fee_reporting = self.rates.to_major(fee_minor, currency, self.reporting)
+        fee_reporting = self.rates.to_major(results.fee_minor, attempts["currency"], self.reporting)
         totals = self.totals
-        totals.attempts_by_outcome += np.bincount(outcome, minlength=len(OUTCOMES))
-        totals.count_codes(code)
+        totals.attempts_by_outcome += np.bincount(results.outcome, minlength=len(OUTCOMES))
+        totals.count_codes(results.code)
         totals.channel_fees += float(fee_reporting.sum())
-        totals.latency_chunks.append(latency_ms[~np.isnan(latency_ms)])
+        totals.latency_chunks.append(results.latency_ms[~np.isnan(results.latency_ms)])
         self.recorder.append(
-            {
-                "t_s": attempts["t_s"],
-                "checkout_id": attempts["checkout_id"],
-                "attempt": attempts["attempt"],
-                "buyer_id": attempts["buyer_id"],
-                "seller_id": attempts["seller_id"],
-                "buyer_market": attempts["buyer_market"],
-                "seller_market": attempts["seller_market"],
-                "method": attempts["method"],
-                "channel": channel + 1,
-                "amount": attempts["amount_minor"] / 10.0 ** self.rates.exponent[currency],
-                "amount_minor": attempts["amount_minor"],
-                "currency": currency,
-                "amount_reporting": amount_reporting,
-                "outcome": outcome,
-                "decline_code": code,
-                "latency_ms": latency_ms,
-                "fee_reporting": fee_reporting,
-                "is_fraud": np.zeros(n, dtype=bool),
-                "fraud_kind": np.zeros(n, dtype=np.int8),
-                "risk_score": np.zeros(n, dtype=np.float32),
-                "defence_action": np.zeros(n, dtype=np.int8),
-                "p_success": p_success.astype(np.float32),
-                "kyc_tier": attempts["kyc_tier"],
-                "campaign": attempts["campaign"] + 1,
-                "group_buy": attempts["group"],
-                "charged": charged,
-            }
+            log_columns(attempts, results, amount_reporting, fee_reporting, self.rates)
         )
-
-    def _deliver_feedback(self, t1: float) -> None:
-        """Hand the router the results that have come back by ``t1``, in arrival order."""
-        if not self.feedback:
-            return
-        merged = _concat_feedback(self.feedback)
-        arrived = merged.t_s < t1
-        self.feedback = [_take_feedback(merged, ~arrived)] if (~arrived).any() else []
-        if arrived.any():
-            ready = _take_feedback(merged, arrived)
-            self.router.observe(_take_feedback(ready, np.argsort(ready.t_s, kind="stable")))
-
-
-def _concat_feedback(parts: list[RoutingFeedback]) -> RoutingFeedback:
-    if len(parts) == 1:
-        return parts[0]
-    names = RoutingFeedback.__dataclass_fields__
-    return RoutingFeedback(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
-
-
-def _take_feedback(feedback: RoutingFeedback, index: np.ndarray) -> RoutingFeedback:
-    names = RoutingFeedback.__dataclass_fields__
-    return RoutingFeedback(**{k: getattr(feedback, k)[index] for k in names})

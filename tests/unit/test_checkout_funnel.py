@@ -60,7 +60,8 @@ def test_one_click_shortens_time_to_confirm():
         _arrivals(n)
     )
     t = np.linspace(0, 86_400, n, endpoint=False)
-    assert np.median(fast["t_s"] - t) == pytest.approx(0.25 * np.median(slow["t_s"] - t), rel=0.05)
+    # both draw the same uniforms: the shortcut scales each buyer's time exactly
+    np.testing.assert_allclose(fast["t_s"] - t, 0.25 * (slow["t_s"] - t), rtol=1e-9)
 
 
 def test_default_method_share_makes_buyers_loyal():

@@ -30,6 +30,8 @@ class BaseRouter(abc.ABC):
     def observe(self, feedback: RoutingFeedback) -> None:  # noqa: B027 - optional hook
         """Learn from results; the default learns nothing."""
 
+    observe.ignores_feedback = True  # type: ignore[attr-defined]  # the world may skip it
+
     def get_params(self) -> dict[str, object]:
         """The keyword parameters the strategy was built with (to clone or write back)."""
         signature = inspect.signature(type(self).__init__)
