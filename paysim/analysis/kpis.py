@@ -93,6 +93,82 @@ SHARE_KPIS = frozenset(
 )  # fmt: skip
 
 
+#: Whether a higher value of a KPI is better (True), worse (False), or neither (None).
+KPI_GOALS: dict[str, bool | None] = {
+    "checkouts": None,
+    "payments_attempted": None,
+    "payments_succeeded": True,
+    "payments_failed": False,
+    "checkouts_abandoned": False,
+    "gmv": True,
+    "auth_rate": True,
+    "conversion_rate": True,
+    "fees_total": False,
+    "fees_bps": False,
+    "latency_p50_ms": False,
+    "latency_p99_ms": False,
+    "fx_pnl": True,
+    "fx_cost_bps": False,
+    "fx_var95": False,
+    "fx_cvar95": False,
+    "fraud_attempts": None,
+    "fraud_loss": False,
+    "fraud_loss_bps": False,
+    "fraud_caught_rate": True,
+    "false_decline_rate": False,
+    "chargeback_ratio": False,
+    "review_mean_wait_h": False,
+    "review_backlog_max": False,
+    "payout_mean_days": False,
+    "escrow_peak": None,
+    "net_margin": True,
+    "routing_regret": False,
+    "ledger_imbalance": False,
+    "refunds": False,
+    "refunds_total": False,
+    "refund_rate": False,
+    "chargebacks": False,
+    "chargebacks_won": True,
+    "chargeback_losses": False,
+    "dispute_fees": False,
+    "influencer_commission": None,
+    "commission_expense": False,
+    "campaign_orders": True,
+    "campaign_gmv": True,
+    "group_buy_orders": True,
+    "payouts": None,
+    "payouts_total": None,
+    "reserve_held_peak": False,
+    "seller_receivable_peak": False,
+    "timeout_rate": False,
+    "outage_failure_rate": False,
+    "rate_limited_rate": False,
+    "queue_wait_mean_ms": False,
+    "late_successes": None,
+    "double_charges": False,
+    "abandoned_at_choose_method": False,
+    "abandoned_at_enter_details": False,
+    "abandoned_at_confirm": False,
+    "left_during_processing": False,
+}
+
+#: KPIs whose replication values are skewed (tail risks, rare losses): bootstrap intervals.
+SKEWED_KPIS = frozenset(
+    {
+        "fx_var95",
+        "fx_cvar95",
+        "fraud_loss",
+        "fraud_loss_bps",
+        "chargeback_ratio",
+        "review_mean_wait_h",
+        "review_backlog_max",
+        "routing_regret",
+        "chargeback_losses",
+        "double_charges",
+    }
+)
+
+
 def kpi_unit(name: str) -> str:
     """How a KPI is measured: money, share, bps, ms, days, h, expected (successes) or count."""
     if name in MONEY_KPIS:
