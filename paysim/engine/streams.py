@@ -100,6 +100,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
+_FIELDS_PER_KEY = 64
+_U64_FIELDS = np.uint64(_FIELDS_PER_KEY)
+_FIELD_INDEX = np.arange(1, _FIELDS_PER_KEY + 1, dtype=np.uint64)[None, :]
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -125,8 +128,16 @@ class KeyedUniforms:
         self.salt = np.uint64(seed_sequence.generate_state(1, dtype=np.uint64)[0])
 
     def uniforms(self, keys: np.ndarray, n_fields: int) -> np.ndarray:
-        """Uniforms on [0, 1), shape ``(len(keys), n_fields)``, one row per key."""
-        state = _mix64(np.asarray(keys).astype(np.uint64) * _GOLDEN + self.salt)
-        fields = np.arange(1, n_fields + 1, dtype=np.uint64) * _GOLDEN
-        bits = _mix64(state[:, None] + fields[None, :])
+        """Uniforms on [0, 1), shape ``(len(keys), n_fields)``, one row per key.
+
+        The value for ``(key, field)`` is SplitMix64's output number ``key * 64 + field`` of
+        the stream seeded by ``salt``: a Weyl sequence through the bijective mixer, which
+        passes BigCrush (Steele, Lea and Flood 2014). Keys must be below 2**58.
+        """
+        if n_fields > _FIELDS_PER_KEY:
+            raise ValueError(f"n_fields ({n_fields}) must be at most {_FIELDS_PER_KEY}")
+        counter = (
+            np.asarray(keys).astype(np.uint64)[:, None] * _U64_FIELDS + _FIELD_INDEX[:, :n_fields]
+        )
+        bits = _mix64(counter * _GOLDEN + self.salt)
         return (bits >> _S11).astype(np.float64) * (1.0 / 9007199254740992.0)

@@ -160,3 +160,27 @@ def test_a_late_arrival_still_waits_for_work_admitted_in_an_earlier_call():
     assert limiter.admit(np.array([50.0]), no_arrival_before_s=0.0)[0] == 0.0
     assert limiter.admit(np.array([55.0]), no_arrival_before_s=0.0)[0] == 0.0
     assert limiter.admit(np.array([50.5]), no_arrival_before_s=0.0)[0] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_late_arrivals_slotted_in_at_once_wait_as_one_by_one(seed):
+    # the bulk slot-in is a shortcut of the one-by-one recursion: same waits, same state
+    from paysim.model.capacity import RateLimiter
+
+    class OneByOne(RateLimiter):
+        def _slot_in_idle(self, t_s):
+            return False
+
+    rng = np.random.default_rng(seed)
+    fast, slow = RateLimiter(2.0, 5.0), OneByOne(2.0, 5.0)
+    t = 0.0
+    for _ in range(200):
+        first = np.sort(t + rng.exponential(3.0, rng.integers(1, 5)).cumsum())
+        late = np.sort(rng.uniform(t, first[-1], rng.integers(0, 3)))
+        for limiter in (fast, slow):
+            limiter.admit(first, no_arrival_before_s=t)
+        np.testing.assert_array_equal(
+            fast.admit(late, no_arrival_before_s=t), slow.admit(late, no_arrival_before_s=t)
+        )
+        np.testing.assert_allclose(fast.departures_s, slow.departures_s)
+        t = first[-1]
