@@ -53,10 +53,12 @@ class BuyerModel:
         mix = np.array([[m.method_mix.get(k, 0.0) for k in METHODS] for m in markets])  # type: ignore[call-overload]
         self.method_cdf = np.cumsum(mix, axis=1)
         mean = np.array([m.buyer_risk_mean for m in markets])
-        a = np.maximum(mean * RISK_CONCENTRATION, 1e-9)
-        b = (1.0 - mean) * RISK_CONCENTRATION
+        self.risk_a = np.maximum(mean * RISK_CONCENTRATION, 1e-9)
+        self.risk_b = (1.0 - mean) * RISK_CONCENTRATION
         # the Beta inverse CDF is slow to evaluate per buyer: tabulate it once per market
-        self.risk_table = special.betaincinv(a[:, None], b[:, None], _RISK_GRID[None, :])
+        self.risk_table = special.betaincinv(
+            self.risk_a[:, None], self.risk_b[:, None], _RISK_GRID[None, :]
+        )
         self.checkout = checkout
         kyc = risk.kyc
         self.per_payment_limit = np.array([_limit(getattr(kyc, t).per_payment) for t in KYC_TIERS])
@@ -82,12 +84,21 @@ class BuyerModel:
         )
         return BuyerTraits(
             kyc_tier=kyc_tier,
-            risk=_interp_rows(self.risk_table, market, u[:, 1]),
+            risk=self._risk(market, u[:, 1]),
             one_click=u[:, 2] < settings.one_click_share,
             password_free=u[:, 3] < settings.password_free_share,
             default_method=default,
             personal_limit=limit,
         )
+
+    def _risk(self, market: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Beta quantiles: interpolated in the table, exact in the steep tails (1% each)."""
+        risk = _interp_rows(self.risk_table, market, u)
+        tail = np.flatnonzero((u >= 0.99) | (u <= 0.01))
+        if tail.size:
+            m = market[tail]
+            risk[tail] = special.betaincinv(self.risk_a[m], self.risk_b[m], u[tail])
+        return risk
 
     def over_kyc_limit(
         self, buyer_id: np.ndarray, kyc_tier: np.ndarray, amount: np.ndarray, day: np.ndarray

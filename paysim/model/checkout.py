@@ -168,16 +168,21 @@ class CheckoutModel:
             & (failed["attempt"] < self.retry.max_attempts)
             & (luck[:, 2] < self.retry.probability)
         )
-        switch = (mode == MUST_SWITCH) | (luck[:, 4] < self.retry.switch_method)
+        switch = again & ((mode == MUST_SWITCH) | (luck[:, 4] < self.retry.switch_method))
         method = failed["method"]
-        other = self._other_method(failed["buyer_market"], method, luck[:, 5])
-        again &= ~((mode == MUST_SWITCH) & (other == method))
+        new_method = method.copy()
+        moving = np.flatnonzero(switch)
+        if moving.size:
+            new_method[moving] = self._other_method(
+                failed["buyer_market"][moving], method[moving], luck[moving, 5]
+            )
+        again &= ~((mode == MUST_SWITCH) & (new_method == method))
         keep = np.flatnonzero(again)
         nxt = failed.take(keep)
         retries = nxt.with_columns(
             t_s=t_retry_from_s[keep] + self.retry.delay_s.ppf(luck[keep, 3]),
             attempt=(nxt["attempt"] + 1).astype(np.int16),
-            method=np.where(switch[keep], other[keep], method[keep]),
+            method=new_method[keep],
             previous_channel=channel[keep],
         )
         return retries, ~again

@@ -141,6 +141,9 @@ class DemandModel:
         return Arrivals(t_s, self.rate.corridor[component], self.rate.campaign[component])
 
 
+GROUP_BLOCK_S = 3600.0
+
+
 class GroupBuys:
     """Group buys: a Poisson cluster process that follows the organic rate.
 
@@ -168,12 +171,19 @@ class GroupBuys:
         self.corridor_cdf = cumulative_mix / np.where(row_total > 0, row_total, 1.0)[:, None]
         self.stream = streams.stream("demand.group_buys")
         self.next_group = 0
+        self.opened_until_s = 0.0
         self.waiting = Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
 
     def arrivals(self, t0: float, t1: float) -> Arrivals:
-        """Members of open groups whose order falls in ``[t0, t1)``."""
-        if self.active:
-            opened = self._open(t0, t1)
+        """Members of open groups whose order falls in ``[t0, t1)``.
+
+        Groups are opened an hour ahead at a time (their members wait in the buffer), so the
+        per-window cost does not grow with the number of windows.
+        """
+        if self.active and t1 > self.opened_until_s:
+            start = self.opened_until_s
+            self.opened_until_s = min(np.ceil(t1 / GROUP_BLOCK_S) * GROUP_BLOCK_S, self.edges_s[-1])
+            opened = self._open(start, self.opened_until_s)
             if len(opened.t_s):
                 self.waiting = concat_records([self.waiting, opened])
         due = self.waiting.t_s < t1

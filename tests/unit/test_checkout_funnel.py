@@ -124,3 +124,19 @@ def _retry_all(model, attempts):
         attempts, model.attempt_luck(attempts), mode, channel, attempts["t_s"]
     )
     return retries
+
+
+@pytest.mark.parametrize("risk_mean", [0.0, 0.05, 0.5])
+def test_tabulated_buyer_risk_matches_the_beta_quantile(risk_mean):
+    from scipy import special
+
+    model = _model()
+    u = np.r_[np.random.default_rng(3).random(20_000), 0.9999, 0.99999999]
+    market = np.zeros(len(u), dtype=np.intp)
+    model.buyers.risk_a[0] = max(risk_mean * 20, 1e-9)
+    model.buyers.risk_b[0] = (1 - risk_mean) * 20
+    model.buyers.risk_table[0] = special.betaincinv(
+        model.buyers.risk_a[0], model.buyers.risk_b[0], np.linspace(0, 1, 4097)
+    )
+    exact = special.betaincinv(model.buyers.risk_a[0], model.buyers.risk_b[0], u)
+    np.testing.assert_allclose(model.buyers._risk(market, u), exact, atol=2e-4)
