@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import field_problem
+from paysim.model.declines import CONFIGURABLE_CODES
 from paysim.model.distributions import Distribution
 from paysim.model.spec_types import (
     Currency,
@@ -27,16 +28,7 @@ from paysim.model.spec_types import (
 )
 
 ChannelKind = Literal["card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl"]
-# the codes a scenario may give shares to (the model adds outage, capacity and amount codes)
-DeclineCode = Literal[
-    "do_not_honour",
-    "insufficient_funds",
-    "issuer_unavailable",
-    "stolen_card",
-    "invalid_account",
-    "suspected_fraud",
-    "credit_declined",
-]
+DeclineCode = Literal[CONFIGURABLE_CODES]  # type: ignore[valid-type]
 Factor = Annotated[float, Field(gt=0)]
 
 

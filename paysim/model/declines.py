@@ -18,10 +18,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-DECLINE_CODES = (
-    "",
-    "channel_unavailable",
-    "rate_limited",
+# the codes a scenario may give shares to; the model adds the outage, capacity and amount ones
+CONFIGURABLE_CODES = (
     "do_not_honour",
     "insufficient_funds",
     "issuer_unavailable",
@@ -29,6 +27,12 @@ DECLINE_CODES = (
     "invalid_account",
     "suspected_fraud",
     "credit_declined",
+)
+DECLINE_CODES = (
+    "",
+    "channel_unavailable",
+    "rate_limited",
+    *CONFIGURABLE_CODES,
     "amount_out_of_range",
 )
 CODE = {name: i for i, name in enumerate(DECLINE_CODES)}
