@@ -99,3 +99,45 @@ def run_cli(capsys: pytest.CaptureFixture[str]):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def id_th_to_cn_world(
+    *,
+    name: str,
+    horizon_days: float,
+    orders_per_day: float,
+    buyers: int,
+    sellers: int,
+    basket_amount: dict[str, Any],
+    demand: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A small scenario: ID and TH buyers (3:1) paying CN sellers through one card channel."""
+    market = {"basket_amount": basket_amount, "method_mix": {"card": 1.0}}
+    return {
+        "name": name,
+        "horizon_days": horizon_days,
+        "markets": [
+            {"code": "ID", "currency": "IDR", "buyers": buyers, "utc_offset_h": 7.0, **market},
+            {"code": "TH", "currency": "THB", "buyers": buyers, "utc_offset_h": 7.0, **market},
+            {"code": "CN", "currency": "CNY", "sellers": sellers, "utc_offset_h": 8.0},
+        ],
+        "demand": {
+            "orders_per_day": orders_per_day,
+            "corridors": [
+                {"buyer": "ID", "seller": "CN", "share": 0.75},
+                {"buyer": "TH", "seller": "CN", "share": 0.25},
+            ],
+            **(demand or {}),
+        },
+        "channels": [
+            {
+                "id": "card",
+                "kind": "card_acquirer",
+                "methods": ["card"],
+                "markets": ["ID", "TH"],
+                "currency": "USD",
+                "latency_ms": {"dist": "constant", "value": 100.0},
+                "success": {"base": 1.0},
+            },
+        ],
+    }

@@ -13,40 +13,16 @@ from paysim.errors import ScenarioError
 from paysim.model import campaigns
 from paysim.model.demand import Arrivals, DemandModel
 from paysim.scenario.loader import scenario_from_dict
+from tests.conftest import id_th_to_cn_world
 
 DAY = SECONDS_PER_DAY
 
 
 def raw(demand: dict[str, Any] | None = None) -> dict[str, Any]:
-    market = {"basket_amount": {"dist": "constant", "value": 10.0}, "method_mix": {"card": 1.0}}
-    return {
-        "name": "demand",
-        "horizon_days": 3,
-        "markets": [
-            {"code": "ID", "currency": "IDR", "buyers": 10, "utc_offset_h": 7.0, **market},
-            {"code": "TH", "currency": "THB", "buyers": 10, "utc_offset_h": 7.0, **market},
-            {"code": "CN", "currency": "CNY", "sellers": 5},
-        ],
-        "demand": {
-            "orders_per_day": 2400.0,
-            "corridors": [
-                {"buyer": "ID", "seller": "CN", "share": 0.75},
-                {"buyer": "TH", "seller": "CN", "share": 0.25},
-            ],
-            **(demand or {}),
-        },
-        "channels": [
-            {
-                "id": "card",
-                "kind": "card_acquirer",
-                "methods": ["card"],
-                "markets": ["ID", "TH"],
-                "currency": "USD",
-                "latency_ms": {"dist": "constant", "value": 100.0},
-                "success": {"base": 1.0},
-            },
-        ],
-    }
+    return id_th_to_cn_world(
+        name="demand", horizon_days=3, orders_per_day=2400.0, buyers=10, sellers=5,
+        basket_amount={"dist": "constant", "value": 10.0}, demand=demand,
+    )  # fmt: skip
 
 
 def test_campaign_kinds_fill_their_defaults():

@@ -14,43 +14,16 @@ from paysim.model.checkout import CheckoutModel
 from paysim.model.demand import DemandModel, hourly_weights
 from paysim.scenario.loader import scenario_from_dict
 from paysim.scenarios import scenario_path
+from tests.conftest import id_th_to_cn_world
 
 DAY = SECONDS_PER_DAY
 
 
 def world(demand: dict[str, Any]) -> dict[str, Any]:
-    market = {
-        "basket_amount": {"dist": "lognormal", "p50": 100.0, "p99": 900.0},
-        "method_mix": {"card": 1.0},
-    }
-    return {
-        "name": "campaigns",
-        "horizon_days": 5,
-        "markets": [
-            {"code": "ID", "currency": "IDR", "buyers": 1000, "utc_offset_h": 7.0, **market},
-            {"code": "TH", "currency": "THB", "buyers": 1000, "utc_offset_h": 7.0, **market},
-            {"code": "CN", "currency": "CNY", "sellers": 50, "utc_offset_h": 8.0},
-        ],
-        "demand": {
-            "orders_per_day": 4800.0,
-            "corridors": [
-                {"buyer": "ID", "seller": "CN", "share": 0.75},
-                {"buyer": "TH", "seller": "CN", "share": 0.25},
-            ],
-            **demand,
-        },
-        "channels": [
-            {
-                "id": "card",
-                "kind": "card_acquirer",
-                "methods": ["card"],
-                "markets": ["ID", "TH"],
-                "currency": "USD",
-                "latency_ms": {"dist": "constant", "value": 100.0},
-                "success": {"base": 1.0},
-            },
-        ],
-    }
+    return id_th_to_cn_world(
+        name="campaigns", horizon_days=5, orders_per_day=4800.0, buyers=1000, sellers=50,
+        basket_amount={"dist": "lognormal", "p50": 100.0, "p99": 900.0}, demand=demand,
+    )  # fmt: skip
 
 
 def draw(spec: Any, seed: int, days: float) -> dict[str, np.ndarray]:
