@@ -289,8 +289,8 @@ def _resolve_text(verdict: Mapping[str, Any], currency: str) -> str:
     metric, leader, vs = verdict["metric"], verdict["leader"], resolve["vs"]
     if resolve["basis"] == "identical":
         return (
-            f"{leader} and {vs} gave the same {metric} difference in every replication: more "
-            "replications will not change the comparison."
+            f"{leader} and {vs} gave identical {metric} in every replication: more "
+            "replications will not separate them."
         )
     how = f"80% power, two-sided paired t-test at {_alpha_text(resolve)}"
     target = format_difference(metric, resolve["difference"], currency, signed=False)

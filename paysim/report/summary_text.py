@@ -41,6 +41,8 @@ def verdict_headline(verdict: Mapping[str, Any]) -> str:
     words = _STATUS_WORDS[verdict["status"]]
     if verdict["winner"] is not None:
         return f"winner on {verdict['metric']}: {verdict['winner']} ({words})"
+    if verdict["status"] == "leading":
+        words = f"{verdict['leader']} leads, {words}"
     return f"no winner on {verdict['metric']} ({words})"
 
 

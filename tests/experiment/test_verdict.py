@@ -137,6 +137,7 @@ def test_a_leader_not_significantly_better_than_another_arm_is_not_decisive():
         "better than standard, but not than plus" in verdict["text"]
     )
     assert verdict["resolve"]["vs"] == "plus"
+    assert "verdict: no winner on net_margin (premium leads, not decisive)" in summary_text(summary)
     assert "Holm over the 3 pairwise comparisons of each metric" in verdict["text"]
     assert "alpha = 0.05/3" in verdict["text"]
 
@@ -258,6 +259,18 @@ def test_the_arms_table_says_what_the_intervals_are():
     assert "±" not in row and "[" in row  # an asymmetric interval is written as its bounds
     report = render_markdown(report_blocks(summary, [], "USD"))
     assert "Student-t 95% CI of the mean (net_margin)" in report
+
+
+def test_identical_arms_are_not_sized_for_more_replications():
+    shared = world(8, seed=14)
+    summary = summary_of(
+        {"a": {"net_margin": shared}, "b": {"net_margin": shared.copy()}}, ["net_margin"]
+    )
+    verdict = summary["verdict"]
+    assert verdict["status"] == "no_significant_difference"
+    assert verdict["resolve"]["basis"] == "identical" and verdict["resolve"]["replications"] is None
+    assert "a and b gave identical net_margin in every replication" in verdict["text"]
+    assert verdict["prob_best"] == pytest.approx(0.5)
 
 
 def test_a_single_arm_has_nothing_to_compare():
