@@ -116,7 +116,10 @@ def run_experiment(
         backend.abort()
         raise
     results = results_frame(experiment, experiment.tasks(range(n)), store)
-    summary = summarize(results, experiment.spec, experiment.scenario_name, experiment.points)
+    currency = str(experiment.scenario_raw.get("reporting_currency", "USD"))
+    summary = summarize(
+        results, experiment.spec, experiment.scenario_name, experiment.points, currency
+    )
     if out_dir is not None:
         write_outputs(out_dir, results, summary)
     return ExperimentResult(experiment, results, summary, out_dir, *counts)

@@ -17,8 +17,13 @@ from typing import Any
 
 from paysim.experiment.store import write_atomic
 from paysim.report.figures import write_figures
-from paysim.report.summary_text import format_difference
-from paysim.report.table import format_kpi
+from paysim.report.summary_text import (
+    format_difference,
+    holm_note,
+    verdict_headline,
+    verdict_short,
+)
+from paysim.report.table import format_kpi, interval_legend
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,10 @@ def report_blocks(
         for m in metrics
     ]
     blocks.append(Block("table", (header, rows)))
+    blocks.append(Block("text", interval_legend(summary, cells="bounds")))
     if summary["differences"]:
         blocks += _differences(summary, currency)
+        blocks += _other_pairs(summary, currency)
     blocks += _ranking(summary)
     if summary["differences"]:
         blocks += _crn(summary)
@@ -112,7 +119,7 @@ def report_blocks(
     blocks.append(Block("heading", (2, "Figures")))
     blocks += [Block("image", figure) for figure in figures]
     blocks.append(Block("heading", (2, "Method")))
-    blocks.append(Block("text", _METHOD))
+    blocks.append(Block("text", _METHOD.format(min_n=summary["min_replications"])))
     return blocks
 
 
@@ -120,10 +127,17 @@ _METHOD = (
     "Each replication is one independent simulated world; its seed depends only on the "
     "experiment seed and the replication number, so results do not depend on how many workers "
     "ran them. Means carry Student-t 95% intervals (BCa bootstrap for skewed KPIs: VaR, "
-    "losses, backlogs). Differences are paired by replication: paired t-test p-values, "
-    "Holm-adjusted across arms for each metric. P(best) is the posterior probability that an "
-    "arm has the best mean, from a Bayesian bootstrap over whole replications (which keeps the "
-    "pairing between arms). The CRN ratio estimates how many times more replications "
+    "losses, backlogs). Differences are paired by replication, for every pair of arms: paired "
+    "t-test p-values, Holm-adjusted per metric over all k(k-1)/2 pairwise comparisons of the k "
+    "arms; a difference is significant when the adjusted p is below 0.05 and its 95% interval "
+    "excludes 0. The verdict is decisive only when the arm with the best mean on the first "
+    "metric is significantly better than every other arm on it, with at least {min_n} "
+    "replications. P(best) is the probability that an arm has the best mean, drawn from the "
+    "same Student-t model as the intervals (for two arms it is one minus the one-sided paired "
+    "t-test p-value; a Bayesian bootstrap over whole replications for bootstrap metrics); it is "
+    "not given below {min_n} replications. The replications said to resolve a difference give "
+    "a paired t-test 80% power at the Bonferroni level of the family, from the observed SD of "
+    "the paired differences. The CRN ratio estimates how many times more replications "
     "independent random streams would need for the same precision: "
     "(Var(arm) + Var(baseline)) / Var(arm - baseline)."
 )
@@ -132,33 +146,22 @@ _METHOD = (
 def _sequential(seq: Mapping[str, Any]) -> list[Block]:
     target = seq["target"]
     state = "reached" if seq["reached"] else "not reached at the maximum"
+    achieved = "n/a" if seq["half_width"] is None else f"{seq['half_width']:.4g}"
     text = (
         f"Target: 95% CI half-width of the {target['on']} of `{target['metric']}` at most "
         f"{target['half_width']:g}; {state} after {seq['replications']} replications "
-        f"(maximum {seq['max']}); achieved half-width {seq['half_width']:.4g}."
+        f"(maximum {seq['max']}; the target counts only from {seq['min_replications']} "
+        f"replications, the fewest a verdict needs); achieved half-width {achieved}."
     )
     return [Block("heading", (2, "Sequential stopping")), Block("text", text)]
 
 
 def _verdict(summary: Mapping[str, Any], currency: str) -> list[Block]:
-    win = summary["winner"]
-    metric = win["metric"]
-    lines = [
-        f"**{win['arm']}** is best on `{metric}` ({win['goal']}): "
-        f"{_fmt(metric, win['mean'], currency)} (95% CI {_ci(metric, win, currency)}), "
-        f"P(best) = {win['prob_best']:.3f}"
-        + ("." if win["decisive"] else " — not decisive (P(best) < 0.95): run more replications.")
-    ]
-    vs = win["vs_baseline"]
-    if vs is not None:
-        lines.append(
-            f"Against `{summary['baseline']}`: {_fmt_diff(metric, vs['mean'], currency)} "
-            f"({_pct(vs['relative'])}), 95% CI {_ci(metric, vs, currency, diff=True)}, "
-            f"p {_p_relation(vs['p_holm'])} (Holm)."
-        )
-    else:
-        lines.append(f"The baseline `{summary['baseline']}` is itself the best arm.")
-    return [Block("heading", (2, "Verdict")), Block("text", " ".join(lines))]
+    """The verdict's own words (the same as ``paysim experiment`` prints and summary.json)."""
+    verdict = summary["verdict"]
+    headline = verdict_headline(verdict)
+    text = f"**{headline[0].upper()}{headline[1:]}.** {verdict['text']}"
+    return [Block("heading", (2, "Verdict")), Block("text", text)]
 
 
 def _differences(summary: Mapping[str, Any], currency: str) -> list[Block]:
@@ -179,17 +182,63 @@ def _differences(summary: Mapping[str, Any], currency: str) -> list[Block]:
     return [
         Block("heading", (2, f"Paired differences to {summary['baseline']}")),
         Block("table", (header, rows)),
-        Block("text", "* significant at 5% after Holm's correction."),
+        Block("text", _significance_note(summary)),
+    ]
+
+
+def _significance_note(summary: Mapping[str, Any]) -> str:
+    return (
+        f"p (Holm): {holm_note(summary)}. * significant at 5% after Holm's correction, with "
+        "the 95% CI excluding 0."
+    )
+
+
+def _other_pairs(summary: Mapping[str, Any], currency: str) -> list[Block]:
+    """The pairwise differences that do not involve the baseline (three or more arms)."""
+    baseline = summary["baseline"]
+    rows = [
+        [
+            f"{rec['arm']} - {rec['vs']}",
+            metric,
+            _fmt_diff(metric, rec["mean"], currency),
+            _ci(metric, rec, currency, True),
+            _p(rec["p_value"]),
+            _p(rec["p_holm"]) + (" *" if rec["significant"] else ""),
+        ]
+        for metric, records in summary["pairwise"].items()
+        for rec in records
+        if rec["vs"] != baseline
+    ]
+    if not rows:
+        return []
+    header = ["pair", "metric", "difference", "95% CI", "p", "p (Holm)"]
+    return [
+        Block("heading", (2, "Other pairwise differences")),
+        Block("table", (header, rows)),
+        Block("text", _significance_note(summary)),
     ]
 
 
 def _ranking(summary: Mapping[str, Any]) -> list[Block]:
     header = ["metric", *[f"#{i + 1}" for i in range(len(summary["arms"]))]]
     rows = [
-        [metric] + [f"{row['arm']} (P(best) {row['prob_best']:.2f})" for row in ranking]
+        [metric]
+        + [
+            row["arm"] + ("" if row["prob_best"] is None else f" (P(best) {row['prob_best']:.2f})")
+            for row in ranking
+        ]
         for metric, ranking in summary["ranking"].items()
     ]
-    return [Block("heading", (2, "Ranking")), Block("table", (header, rows))]
+    blocks = [Block("heading", (2, "Ranking by mean")), Block("table", (header, rows))]
+    if summary["replications"] < summary["min_replications"]:
+        blocks.append(
+            Block(
+                "text",
+                f"No P(best) with {summary['replications']} replication(s): it needs at least "
+                f"{summary['min_replications']}. The order is that of the means alone.",
+            )
+        )
+    return blocks
 
 
 def _crn(summary: Mapping[str, Any]) -> list[Block]:
@@ -212,14 +261,19 @@ def _sweep(summary: Mapping[str, Any], currency: str) -> list[Block]:
     sweep = summary["sweep"]
     metric = summary["primary_metric"]
     arms = list(summary["arms"])
-    header = [*sweep["params"], *arms]
+    header = [*sweep["params"], *arms, "verdict"]
     rows = [
         [str(point["params"][p]) for p in sweep["params"]]
         + [_fmt(metric, point["arms"][a][metric]["mean"], currency) for a in arms]
+        + [verdict_short(point["verdict"])]
         for point in sweep["points"]
     ]
     title = f"Sweep ({sweep['kind'].replace('_', ' ')}): {metric} per design point"
-    return [Block("heading", (2, title)), Block("table", (header, rows))]
+    note = (
+        "Each point's verdict uses the same rule as the overall one, on that point's "
+        "replications; the overall verdict compares the arms' means over the design."
+    )
+    return [Block("heading", (2, title)), Block("table", (header, rows)), Block("text", note)]
 
 
 def render_markdown(blocks: Sequence[Block]) -> str:
@@ -318,8 +372,11 @@ def rebuild_report(out_dir: str | Path) -> Path:
     from paysim.experiment.summary import summarize
 
     experiment, results = load_results(out_dir)
-    summary = summarize(results, experiment.spec, experiment.scenario_name, experiment.points)
-    return write_report(out_dir, summary, results, experiment_currency(experiment))
+    currency = experiment_currency(experiment)
+    summary = summarize(
+        results, experiment.spec, experiment.scenario_name, experiment.points, currency
+    )
+    return write_report(out_dir, summary, results, currency)
 
 
 def experiment_currency(experiment: Any) -> str:

@@ -1,77 +1,94 @@
-"""The short text summary ``paysim experiment`` prints: arms, differences, winner."""
+"""The short text summary ``paysim experiment`` prints: arms, paired differences, verdict."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from paysim.analysis.kpis import kpi_unit
-from paysim.report.table import format_kpi
+from paysim.analysis.formatting import format_difference, format_estimate
+from paysim.report.table import arm_table
+
+__all__ = [
+    "format_difference",
+    "holm_note",
+    "summary_text",
+    "verdict_headline",
+    "verdict_lines",
+    "verdict_short",
+]
+
+_STATUS_WORDS = {
+    "decisive": "decisive",
+    "leading": "not decisive",
+    "no_significant_difference": "no significant difference",
+    "too_few_replications": "too few replications",
+    "single_arm": "one arm only",
+}
 
 
-def _value(metric: str, value: float | None, currency: str) -> str:
-    return "n/a" if value is None else format_kpi(metric, value, currency).strip()
+def holm_note(summary: Mapping[str, Any]) -> str:
+    """Which family the Holm-adjusted p-values are adjusted over."""
+    k = len(summary["arms"])
+    m = k * (k - 1) // 2
+    if m <= 1:
+        return "one comparison per metric, so Holm's adjustment changes nothing"
+    return f"Holm-adjusted over the {m} pairwise comparisons of each metric"
 
 
-def format_difference(metric: str, value: float | None, currency: str) -> str:
-    """A difference of a KPI with its sign and unit (shares in percentage points)."""
-    if value is None:
-        return "n/a"
-    sign = "+" if value >= 0 else "-"
-    if kpi_unit(metric) == "share":
-        return f"{sign}{100 * abs(value):.2f} pp"
-    return sign + _value(metric, abs(value), currency)
+def verdict_headline(verdict: Mapping[str, Any]) -> str:
+    """``winner on net_margin: premium (decisive)`` or ``no winner on ...``."""
+    words = _STATUS_WORDS[verdict["status"]]
+    if verdict["winner"] is not None:
+        return f"winner on {verdict['metric']}: {verdict['winner']} ({words})"
+    if verdict["status"] == "leading":
+        words = f"{verdict['leader']} leads, {words}"
+    return f"no winner on {verdict['metric']} ({words})"
 
 
-def _half(metric: str, record: Mapping[str, Any], currency: str) -> str:
-    if record["ci95_low"] is None:
-        return ""
-    half = (record["ci95_high"] - record["ci95_low"]) / 2
-    return "± " + _value(metric, half, currency)
+def verdict_short(verdict: Mapping[str, Any]) -> str:
+    """``premium (decisive)`` or ``none (not decisive; premium leads)``, for a table cell."""
+    words = _STATUS_WORDS[verdict["status"]]
+    if verdict["winner"] is not None:
+        return f"{verdict['winner']} ({words})"
+    if verdict["status"] == "single_arm":
+        return words
+    return f"none ({words}; {verdict['leader']} leads)"
+
+
+def verdict_lines(summary: Mapping[str, Any], width: int = 100) -> list[str]:
+    """The verdict as printed: its headline, then its words wrapped and indented."""
+    verdict = summary["verdict"]
+    glued = verdict["text"].replace(" = ", "\0=\0").replace(" < ", "\0<\0")  # keep "p = 0.07"
+    body = textwrap.wrap(glued, width - 2, break_on_hyphens=False)
+    lines = ("  " + line.replace("\0", " ") for line in body)
+    return [f"verdict: {verdict_headline(verdict)}", *lines]
 
 
 def summary_text(summary: Mapping[str, Any], currency: str = "USD") -> str:
-    """Arms × metrics with 95% CIs, paired differences to the baseline, and the winner."""
+    """Arms x metrics with 95% CIs, paired differences of the arms, and the verdict."""
     arms = list(summary["arms"])
-    metrics = list(summary["metrics"])
-    baseline = summary["baseline"]
     lines = [
         f"{summary['experiment']}: {len(arms)} arms x {summary['replications']} replications "
         f"of scenario {summary['scenario']} (common random numbers "
         f"{'on' if summary['common_random_numbers'] else 'off'})",
         "",
+        *arm_table(summary, currency),
     ]
-    cells = {
-        (arm, m): f"{_value(m, summary['arms'][arm][m]['mean'], currency)} "
-        f"{_half(m, summary['arms'][arm][m], currency)}".strip()
-        for arm in arms
-        for m in metrics
-    }
-    name_width = max(len(m) for m in [*metrics, "metric"])
-    widths = [max(len(arm), *(len(cells[arm, m]) for m in metrics)) for arm in arms]
-    lines.append(
-        f"{'metric':<{name_width}}  "
-        + "  ".join(f"{arm:>{w}}" for arm, w in zip(arms, widths, strict=True))
-    )
-    for m in metrics:
-        lines.append(
-            f"{m:<{name_width}}  "
-            + "  ".join(f"{cells[arm, m]:>{w}}" for arm, w in zip(arms, widths, strict=True))
-        )
-    for arm, records in summary["differences"].items():
-        lines.append("")
-        lines.append(f"{arm} - {baseline} (paired, 95% CI, Holm p):")
-        for m, rec in records.items():
-            low, high = (format_difference(m, rec[k], currency) for k in ("ci95_low", "ci95_high"))
-            ci = "" if rec["ci95_low"] is None else f" [{low}, {high}]"
-            p = "n/a" if rec["p_holm"] is None else f"{rec['p_holm']:.3g}"
-            lines.append(
-                f"  {m:<{name_width}}  {format_difference(m, rec['mean'], currency)}{ci}  p={p}"
+    name_width = max(len(m) for m in [*summary["metrics"], "metric"])
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for metric, records in summary.get("pairwise", {}).items():
+        for rec in records:
+            estimate = format_estimate(
+                metric, rec["mean"], rec["ci95_low"], rec["ci95_high"], currency
             )
-    win = summary["winner"]
-    verdict = "" if win["decisive"] else " (not decisive: run more replications)"
-    lines += [
-        "",
-        f"winner on {win['metric']}: {win['arm']}, P(best) = {win['prob_best']:.3f}{verdict}",
-    ]
-    return "\n".join(lines)
+            p = "n/a" if rec["p_holm"] is None else f"{rec['p_holm']:.3g}"
+            mark = " *" if rec["significant"] else ""
+            pairs.setdefault((rec["arm"], rec["vs"]), []).append(
+                f"  {metric:<{name_width}}  {estimate}  p={p}{mark}"
+            )
+    for (arm, vs), rows in pairs.items():
+        lines += ["", f"{arm} - {vs} (paired, 95% CI, Holm p):", *rows]
+    if pairs:
+        lines += ["", f"p: {holm_note(summary)}; * significant at 5% (and the CI excludes 0)."]
+    return "\n".join([*lines, "", *verdict_lines(summary)])

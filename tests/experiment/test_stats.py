@@ -157,3 +157,80 @@ def test_crn_variance_ratio():
     independent = rng.normal(0, 3, size=5000)
     assert stats.crn_variance_ratio(a, independent) == pytest.approx(1.0, rel=0.08)
     assert math.isnan(stats.crn_variance_ratio([1.0, 2.0], [1.0, 2.0]))
+
+
+def test_probability_best_t_is_one_minus_the_one_sided_paired_t_p_value():
+    """With two arms the t-model P(best) agrees with the paired interval shown, at any n."""
+    rng = np.random.default_rng(21)
+    for n in (2, 3, 8):
+        base = rng.normal(0, 1, n)
+        arm = base + rng.normal(0.4, 0.6, n)
+        expected = 1.0 - sps.ttest_rel(arm, base, alternative="greater").pvalue
+        p = stats.probability_best(np.column_stack([base, arm]), seed=n, n_draws=200_000)
+        assert p[1] == pytest.approx(expected, abs=0.004), n
+        lower = stats.probability_best(np.column_stack([base, arm]), maximize=False, seed=n)
+        assert lower[0] == pytest.approx(expected, abs=0.01), n
+
+
+def test_probability_best_is_calibrated_where_the_bayesian_bootstrap_is_not():
+    """Two arms with the same mean, 5 replications: how often is one of them 'certain'?
+
+    The t model gives an arm P(best) >= 0.975 as often as the paired t-test rejects one-sided
+    at 2.5%: about 5% of studies for either arm. The Bayesian bootstrap (the old P(best))
+    does it in about a quarter of them: any arm that wins every replication gets 1.0.
+    """
+    rng = np.random.default_rng(22)
+    trials = 600
+    shared = rng.normal(0, 5, size=(trials, 5, 1))
+    values = shared + rng.normal(0, 1, size=(trials, 5, 2))
+    certain = {
+        method: np.mean(
+            [
+                stats.probability_best(v, seed=i, n_draws=2000, method=method).max() >= 0.975
+                for i, v in enumerate(values)
+            ]
+        )
+        for method in ("t", "bootstrap")
+    }
+    # 600 trials: sd of a 5% rate is 0.009
+    assert 0.02 < certain["t"] < 0.085
+    assert certain["bootstrap"] > 0.15
+    with pytest.raises(ValueError):
+        stats.probability_best(np.ones((1, 2)))  # one replication: no P(best) at all
+
+
+def test_bayesian_bootstrap_is_certain_when_an_arm_wins_every_replication():
+    base = np.array([10.0, 50.0, 20.0])
+    arm = base + np.array([0.01, 30.0, 0.01])  # wins every row, but unevenly
+    p = stats.probability_best(np.column_stack([base, arm]), seed=1, method="bootstrap")
+    assert p[1] == 1.0
+    t = stats.probability_best(np.column_stack([base, arm]), seed=1, method="t")
+    assert 0.7 < t[1] < 0.95  # paired t: p = 0.42 two-sided
+    with pytest.raises(ValueError):
+        stats.probability_best(np.column_stack([base, arm]), method="normal")
+
+
+def test_replications_for_power_matches_published_sample_sizes():
+    """Paired t-test, two-sided alpha 0.05, power 0.8 (Cohen 1988; G*Power gives the same)."""
+    assert stats.replications_for_power(0.5, 1.0) == 34
+    assert stats.replications_for_power(1.0, 1.0) == 10
+    assert stats.replications_for_power(-0.2, 1.0) == 199  # the sign does not matter
+    assert stats.replications_for_power(5.0, 1.0) == 3
+    assert stats.replications_for_power(0.5, 1.0, alpha=0.05 / 3) == 45
+    n = stats.replications_for_power(0.5, 1.0)
+    assert stats.paired_t_power(n, 0.5, 1.0) >= 0.8 > stats.paired_t_power(n - 1, 0.5, 1.0)
+    assert stats.replications_for_power(0.0, 1.0) is None
+    assert stats.replications_for_power(1.0, 0.0) is None
+    assert stats.replications_for_power(1e-4, 1.0) is None  # beyond a million
+    assert math.isnan(stats.paired_t_power(1, 0.5, 1.0))
+
+
+def test_replications_for_power_has_that_power_by_simulation():
+    rng = np.random.default_rng(23)
+    n = stats.replications_for_power(0.5, 1.0)
+    d = rng.normal(0.5, 1.0, size=(8000, n))
+    t = d.mean(axis=1) / (d.std(axis=1, ddof=1) / math.sqrt(n))
+    rejected = np.abs(t) > sps.t.ppf(0.975, n - 1)
+    # 8000 trials: sd of the power estimate is 0.0045
+    assert rejected.mean() == pytest.approx(stats.paired_t_power(n, 0.5, 1.0), abs=0.015)
+    assert rejected.mean() > 0.78

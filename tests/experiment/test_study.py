@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from paysim.analysis.kpis import KPI_NAMES
+from paysim.analysis.stats import MIN_REPLICATIONS
 from paysim.cli import main
 from paysim.errors import PaysimError
 from paysim.experiment import run_experiment
@@ -65,7 +69,8 @@ def test_results_table_and_summary_follow_the_contract(write_experiment, tmp_pat
     out = tmp_path / "out"
     assert main(["experiment", str(write_experiment()), "--out", str(out), "--workers", "1"]) == 0
     printed = capsys.readouterr().out
-    assert "winner on net_margin:" in printed and "premium - standard" in printed
+    assert "verdict: no winner on net_margin (too few replications)" in printed
+    assert "premium - standard" in printed
     results = pd.read_parquet(out / "results.parquet")
     assert list(results.columns[:5]) == ["scenario", "arm", "replication", "seed", "spawn_key"]
     assert set(KPI_NAMES) <= set(results.columns)
@@ -82,7 +87,9 @@ def test_results_table_and_summary_follow_the_contract(write_experiment, tmp_pat
     diff = summary["differences"]["premium"]["auth_rate"]
     assert {"mean", "ci95_low", "ci95_high", "p_value", "p_holm"} <= set(diff)
     assert next(row["arm"] for row in summary["ranking"]["fees_bps"]) == "standard"
-    assert summary["winner"]["metric"] == "net_margin"
+    verdict = summary["verdict"]
+    assert verdict["metric"] == "net_margin" and verdict["status"] == "too_few_replications"
+    assert all(row["prob_best"] is None for row in summary["ranking"]["net_margin"])
     for name in ("report.md", "report.html", "figures/means.png", "figures/replications.png"):
         assert (out / name).is_file(), name
     assert len(list((out / "runs").glob("*.json"))) == 8
@@ -179,6 +186,10 @@ def test_grid_sweep_summarises_every_point(write_experiment, tmp_path):
     assert [p["params"] for p in points] == [{"checkout.retry.probability": v} for v in (0.1, 0.9)]
     low, high = (p["arms"]["standard"]["net_margin"]["mean"] for p in points)
     assert high > low  # buyers who retry more pay more often
+    # every point has its own verdict by the same rule; 2 replications decide nothing
+    assert [p["verdict"]["status"] for p in points] == ["too_few_replications"] * 2
+    assert summary["verdict"]["status"] == "too_few_replications"
+    assert "| none (too few replications;" in (out / "report.md").read_text()
     assert (out / "figures" / "sweep.png").is_file()
 
 
@@ -221,7 +232,8 @@ def test_shipped_experiments_run(name):
         )
     study = run_experiment(experiment)
     assert len(study.results) == 2 * len(experiment.spec.arms)
-    assert study.summary["winner"]["arm"] in experiment.spec.arm_names
+    assert study.summary["verdict"]["leader"] in experiment.spec.arm_names
+    assert study.summary["verdict"]["status"] == "too_few_replications"
     assert (study.results["ledger_imbalance"] == 0).all()
 
 
@@ -232,5 +244,51 @@ def test_one_replication_and_one_arm_give_a_summary_without_intervals(write_expe
     summary = json.loads((out / "summary.json").read_text())
     record = summary["arms"]["standard"]["auth_rate"]
     assert record["n"] == 1 and record["ci95_low"] is None and record["ci95_high"] is None
-    assert summary["differences"] == {} and summary["winner"]["arm"] == "standard"
+    assert summary["differences"] == {} and summary["verdict"]["leader"] == "standard"
+    assert summary["verdict"]["status"] == "single_arm"
     assert "n/a (one replication)" in (out / "report.md").read_text()
+
+
+def test_sequential_mode_never_stops_before_a_verdict_is_possible(write_experiment):
+    """A target met at once (a huge half-width) still runs to MIN_REPLICATIONS (6)."""
+    study = run_experiment(
+        write_experiment(
+            replications={
+                "target": {"metric": "auth_rate", "half_width": 1.0},
+                "initial": 2,
+                "batch": 2,
+                "max": 10,
+            }
+        )
+    )
+    record = study.summary["sequential"]
+    assert record["reached"] and record["replications"] == 6 == MIN_REPLICATIONS
+    assert record["min_replications"] == MIN_REPLICATIONS
+    assert study.summary["verdict"]["status"] != "too_few_replications"
+    assert study.summary["verdict"]["prob_best"] is not None
+
+
+def test_quickstart_compare_with_two_replications_names_no_winner(tmp_path, capsys):
+    """The issue's command, on a quarter day: one verdict in stdout, report and summary."""
+    raw = yaml.safe_load((ROOT / "experiments" / "quickstart_compare.yaml").read_text())
+    raw.update(scenario=str(ROOT / "scenarios" / "quickstart.yaml"), days=0.25)
+    path = tmp_path / "quickstart_compare.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    out = tmp_path / "out"
+    argv = ["experiment", str(path), "--replications", "2", "--out", str(out), "--workers", "1"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    verdict = summary["verdict"]
+    assert verdict["status"] == "too_few_replications" and verdict["winner"] is None
+    assert verdict["prob_best"] is None and verdict["replications"] == 2
+    assert "P(best) =" not in printed and "P(best) =" not in (out / "report.md").read_text()
+    assert "verdict: no winner on net_margin (too few replications)" in printed
+    below = printed.partition("\nverdict: ")[2].splitlines()[1:]
+    body = [line.strip() for line in itertools.takewhile(lambda x: x.startswith("  "), below)]
+    assert " ".join(body) == verdict["text"]
+    assert verdict["text"] in (out / "report.md").read_text()
+    assert html.escape(verdict["text"], quote=False) in (out / "report.html").read_text()
+    assert "± is the half-width of a Student-t 95% CI of the mean, over 2 replications." in (
+        printed
+    )
