@@ -106,8 +106,9 @@ class AttemptView:
 class RoutingFeedback:
     """Results that reached the platform, in the order they arrived.
 
-    ``buyer_market``, ``method``, ``currency`` and ``network`` repeat what the payment's
-    ``AttemptView`` said, so a router keys results exactly as it keyed its choices.
+    ``buyer_market``, ``method``, ``currency``, ``network`` and ``amount_reporting`` repeat
+    what the payment's ``AttemptView`` said, so a router keys results exactly as it keyed its
+    choices.
     """
 
     t_s: np.ndarray  # when the result became known
@@ -116,6 +117,7 @@ class RoutingFeedback:
     method: np.ndarray
     currency: np.ndarray
     network: np.ndarray
+    amount_reporting: np.ndarray
     succeeded: np.ndarray  # bool
     outcome: np.ndarray  # index into OUTCOMES
     latency_ms: np.ndarray  # NaN when the channel was not reached

@@ -375,6 +375,7 @@ class World:
                 t_s=view.t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
                 channel=channel, buyer_market=view.buyer_market, method=view.method,
                 currency=view.currency, network=view.network,
+                amount_reporting=view.amount_reporting,
                 succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
                 latency_ms=result.latency_ms,
             )
