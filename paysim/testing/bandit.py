@@ -41,6 +41,24 @@ class BanditRun:
         """Share of payments ``start:stop`` routed to the channel best at their time."""
         return float(np.mean(self.chosen[start:stop] == self.best[start:stop]))
 
+    def detection(self, at_s: float, batch_size: int) -> tuple[int, float]:
+        """How long after ``at_s`` (a change) a batch first sends most payments to the best.
+
+        Returns:
+            ``(payments, seconds)`` from the change to the start of the first whole batch
+            after it in which more than half the payments went to the channel best at their
+            time; ``(-1, inf)`` if none did.
+
+        """
+        first = -(-int(np.searchsorted(self.t_s, at_s)) // batch_size) * batch_size
+        whole = (self.chosen.size - first) // batch_size * batch_size
+        hits = self.chosen[first : first + whole] == self.best[first : first + whole]
+        majority = hits.reshape(-1, batch_size).mean(axis=1) > 0.5
+        if not majority.any():
+            return -1, float("inf")
+        start = first + int(np.argmax(majority)) * batch_size
+        return start - int(np.searchsorted(self.t_s, at_s)), float(self.t_s[start] - at_s)
+
 
 def constant(p: Sequence[float]) -> SuccessCurve:
     """Fixed success probabilities per channel."""

@@ -8,11 +8,16 @@ random).
 
 Scores come from ``scores`` when the scenario states them; otherwise they are measured:
 
-* ``fees``: from the price list, min-max over the payment's candidates (cheapest 1, dearest 0);
+* ``fees``: from the price list, as a share of the amount, relative to the payment's cheapest
+  candidate: ``cheapest / fee`` (1 for the cheapest, 0.5 for one twice as dear);
 * ``speed``: mean latency of the channel's last ``window`` answered results in the segment,
-  min-max over the candidates (fastest 1); 0.5 while a channel has no result;
-* ``stability``: success rate over the same window; 0.5 while a channel has no result;
+  relative to the fastest candidate, ``fastest / latency``;
+* ``stability``: success rate over the same window;
 * ``global_reach``: the share of the scenario's buyer markets the channel serves.
+
+A channel without results yet scores 1 on speed and stability (optimistic, so that every
+channel is tried and measured); afterwards the rule exploits its measurements, it does not
+explore.
 
 ``security``, ``compliance`` and ``user_experience`` cannot be measured: they count only when
 ``scores`` gives them for every channel (a criterion given for some channels but not all is an
@@ -42,13 +47,17 @@ CRITERIA = (
 )
 
 
-def spread(values: np.ndarray, candidates: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """Min-max scores over each payment's candidates (1 best, 0 worst; 1 when all equal)."""
-    lo = np.where(candidates, values, np.inf).min(axis=1, keepdims=True)
-    hi = np.where(candidates, values, -np.inf).max(axis=1, keepdims=True)
-    width = np.where(hi > lo, hi - lo, 1.0)
-    score = (values - lo) / width if higher_is_better else (hi - values) / width
-    return np.where(hi > lo, score, 1.0)
+def relative_to_best(cost: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """``best / cost`` over each payment's candidates, for a cost (lower is better, >= 0).
+
+    The linear "max method" of multi-criteria scoring: 1 for the best candidate, and a
+    candidate twice as costly scores 0.5. (Min-max scaling would stretch a tiny difference
+    to the whole [0, 1] range and drown the other criteria.)
+    """
+    tiny = 1e-12
+    best = np.where(candidates, cost, np.inf).min(axis=1, keepdims=True)
+    best = np.where(np.isfinite(best), best, 0.0)
+    return (best + tiny) / (np.maximum(cost, 0.0) + tiny)
 
 
 @ROUTERS.register("weighted_score")
@@ -150,14 +159,14 @@ class WeightedScoreRouter(LearningRouter):
             return np.broadcast_to(self.given[criterion], cand.shape)
         if criterion == "fees":
             fee = self.fees.fee_reporting(view) / np.maximum(view.amount_reporting, 1e-9)[:, None]
-            return spread(fee, cand, higher_is_better=False)
+            return relative_to_best(fee, cand)
         if criterion == "speed":
             mean = self.latency.mean(default=np.nan)[segment]
             known = ~np.isnan(mean)
-            scored = spread(np.where(known, mean, 0.0), cand & known, higher_is_better=False)
-            return np.where(known, scored, 0.5)
+            scored = relative_to_best(np.where(known, mean, np.inf), cand & known)
+            return np.where(known, scored, 1.0)
         if criterion == "stability":
-            return self.success.mean(default=0.5)[segment]
+            return self.success.mean(default=1.0)[segment]
         if criterion == "global_reach":
             return np.broadcast_to(self.reach, cand.shape)
         return np.full((n_rows, cand.shape[1]), 0.5)  # not stated, not measurable: neutral
