@@ -27,6 +27,12 @@ CASES = [
     ("weighted_score", {"weights": {"speed": -1}}, f"{P}.weights.speed: must be >= 0, got -1"),
     (
         "weighted_score",
+        {"weights": {"sped": 1}},
+        f"{P}.weights.sped: unknown criterion; expected one of security, fees, speed, "
+        "stability, global_reach, compliance, user_experience",
+    ),
+    (
+        "weighted_score",
         {"scores": {"card_sg": {"security": 2}}},
         f"{P}.scores.card_sg.security: must be <= 1, got 2",
     ),

@@ -84,17 +84,26 @@ class LeakyBuckets:
     def add(
         self, segment: np.ndarray, channel: np.ndarray, t_s: np.ndarray, failure: np.ndarray
     ) -> None:
-        """Pour a batch of results (in time order) into their buckets."""
-        if not segment.size:
+        """Pour a batch of results (in time order) into their buckets.
+
+        Only failures change a level beyond the leak, and leaking over ``[t1, t2]`` then
+        ``[t2, t3]`` is leaking over ``[t1, t3]`` (a full bucket only leaks), so successes
+        are skipped and each bucket's time is that of its last failure.
+        """
+        failed = np.flatnonzero(failure)
+        if not failed.size:
             return
-        flat = segment * self.n_channels + channel
+        flat = segment[failed] * self.n_channels + channel[failed]
         order, rank, keys, counts = ranks(flat)
-        flat, t, x = flat[order], t_s[order], failure[order].astype(float)
+        flat, t = flat[order], t_s[failed][order]
         level, last = self.level.reshape(-1), self.t_s.reshape(-1)
-        previous = np.where(rank > 0, np.r_[t[:1], t[:-1]], last[flat])
-        previous = np.where((rank == 0) & (level[flat] == 0.0), t, previous)  # empty bucket
+        previous = np.empty_like(t)
+        previous[1:] = t[:-1]
+        first = rank == 0
+        previous[first] = np.where(level[flat[first]] > 0.0, last[flat[first]], t[first])
         dt = np.maximum(t - previous, 0.0) / self.leak_s
-        shift, lo, hi = compose_groups(flat, x - dt, x, np.full(x.size, self.capacity))
+        ones = np.ones(t.size)
+        shift, lo, hi = compose_groups(flat, ones - dt, ones, np.full(t.size, self.capacity))
         level[keys] = np.minimum(hi, np.maximum(lo, level[keys] + shift))
         ends = np.cumsum(counts) - 1
         last[keys] = t[ends]

@@ -69,6 +69,7 @@ class LearningRouter(BaseRouter):
             split_cards=self.split_cards,
         )
         self.fees = FeeModel(context)
+        self.n_segments = 0
         self.new_state(len(context.channel_ids))
 
     def new_state(self, n_channels: int) -> None:
@@ -86,7 +87,9 @@ class LearningRouter(BaseRouter):
     def segment_ids(self, rows: AttemptView | RoutingFeedback) -> np.ndarray:
         """Dense segment ids of a view's payments or of results, state grown to fit."""
         ids = self.segments.ids(rows)
-        self.grow(self.segments.n)
+        if self.segments.n != self.n_segments:
+            self.n_segments = self.segments.n
+            self.grow(self.n_segments)
         return ids
 
     def reward(self, feedback: RoutingFeedback) -> np.ndarray:

@@ -45,6 +45,8 @@ CRITERIA = (
     "compliance",
     "user_experience",
 )
+MEASURABLE = ("fees", "speed", "stability", "global_reach")
+UNKNOWN_CRITERION = f"unknown criterion; expected one of {', '.join(CRITERIA)}"
 
 
 def relative_to_best(cost: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -92,9 +94,7 @@ class WeightedScoreRouter(LearningRouter):
         self.latency_threshold_ms = latency_threshold_ms
         for criterion, weight in (weights or {}).items():
             if criterion not in CRITERIA:
-                raise param_error(
-                    "weights", f"must use criteria of {', '.join(CRITERIA)}", criterion
-                )
+                raise param_error(f"weights.{criterion}", UNKNOWN_CRITERION)
             check_number(f"weights.{criterion}", weight, low=0)
         if weights is not None and sum(float(w) for w in weights.values()) <= 0:
             raise param_error("weights", "must give some criterion a positive weight", weights)
@@ -103,11 +103,7 @@ class WeightedScoreRouter(LearningRouter):
                 raise param_error(f"scores.{channel}", "must map criteria to scores", given)
             for criterion, score in given.items():
                 if criterion not in CRITERIA:
-                    raise param_error(
-                        f"scores.{channel}",
-                        f"must use criteria of {', '.join(CRITERIA)}",
-                        criterion,
-                    )
+                    raise param_error(f"scores.{channel}.{criterion}", UNKNOWN_CRITERION)
                 check_number(f"scores.{channel}.{criterion}", score, low=0, high=1)
         check_number("window", window, low=1, integer=True)
         self.check_learning_params()
@@ -175,6 +171,9 @@ class WeightedScoreRouter(LearningRouter):
         if not len(view):
             return np.empty(0, dtype=np.intp)
         segment = self.segment_ids(view)
-        total = sum(w * self.criterion_scores(c, segment, view) for c, w in self.weight.items())
-        score = np.asarray(total, dtype=float) / sum(self.weight.values())
-        return best_candidate(score, view.candidates, self.context.rng)
+        # a criterion neither stated nor measurable adds the same to every channel: skipped
+        score = np.zeros(view.candidates.shape)
+        for criterion, weight in self.weight.items():
+            if criterion in self.given or criterion in MEASURABLE:
+                score += weight * self.criterion_scores(criterion, segment, view)
+        return best_candidate(score / sum(self.weight.values()), view.candidates, self.context.rng)

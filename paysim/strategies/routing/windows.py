@@ -28,8 +28,11 @@ def ranks(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     """
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    counts = np.diff(np.r_[starts, sorted_key.size])
+    new = np.empty(sorted_key.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(sorted_key[1:], sorted_key[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    counts = np.diff(starts, append=sorted_key.size)
     rank = np.arange(sorted_key.size) - np.repeat(starts, counts)
     return order, rank, sorted_key[starts], counts
 
