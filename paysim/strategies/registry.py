@@ -76,6 +76,12 @@ class Registry:
         self._origins[name] = origin
         cls.name = name  # type: ignore[attr-defined]
 
+    def unregister(self, name: str) -> None:
+        """Forget ``name`` (a class registered in a notebook or a test, to define it again)."""
+        self._classes.pop(name, None)
+        self._origins.pop(name, None)
+        self._plugins.discard(name)
+
     def _declared(self) -> dict[str, metadata.EntryPoint]:
         """Entry points of the family's group, by name (read once per process)."""
         if self._entry_points is None:

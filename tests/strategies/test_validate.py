@@ -103,7 +103,8 @@ def test_bad_parameters_are_one_line_naming_the_field(flagship_raw, name, params
 def test_every_shipped_strategy_has_a_bad_parameter_case():
     from paysim.strategies import ROUTERS
 
-    assert {name for name, _, _ in CASES} == set(ROUTERS.names())
+    shipped = {n for n in ROUTERS.names() if ROUTERS.origin(n).startswith("paysim.strategies")}
+    assert {name for name, _, _ in CASES} == shipped
 
 
 def test_the_cli_reports_a_bad_parameter_with_exit_code_2(run_cli):
