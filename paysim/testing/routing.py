@@ -66,7 +66,7 @@ class RoutingStrategyContract(StrategyContract):
         strategy.bind(context)
         return strategy, context
 
-    def views(self, context: RoutingContext, n_batches: int = 6, n: int = 200) -> list:
+    def views(self, context: RoutingContext, n_batches: int = 6, n: int = 200) -> list[AttemptView]:
         """Batches of random payments one minute apart (truth filled for ``reads_truth``)."""
         rng = np.random.default_rng(12345)
         out = []
@@ -82,7 +82,7 @@ class RoutingStrategyContract(StrategyContract):
         p = rng.uniform(0.3, 0.99, view.candidates.shape)
         return dataclasses.replace(view, truth=RoutingTruth(p_success=p))
 
-    def drive(self, strategy: BaseRouter, views: list) -> list[np.ndarray]:
+    def drive(self, strategy: BaseRouter, views: list[AttemptView]) -> list[np.ndarray]:
         """Route each view, then hand back its results (seeded) when the strategy learns."""
         luck = np.random.default_rng(99)
         choices = []
@@ -141,7 +141,7 @@ class RoutingStrategyContract(StrategyContract):
         assert not view.candidates.flags.writeable and not view.t_s.flags.writeable
         assert not context.eligible.flags.writeable
         try:
-            view.t_s[0] = 0.0  # type: ignore[index]
+            view.t_s[0] = 0.0
         except ValueError:
             pass
         else:  # pragma: no cover - the views are broken, not the strategy

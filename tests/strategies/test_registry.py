@@ -267,3 +267,13 @@ def test_every_shipped_name_of_the_contract_is_registered():
     }  # fmt: skip
     assert shipped <= set(ROUTERS.names())
     assert ROUTERS.describe()["oracle"].startswith("Bound, not a strategy")
+
+
+def test_paysim_list_strategies_shows_every_routing_strategy_and_labels_the_bound(run_cli):
+    result = run_cli("list", "strategies")
+    assert result.code == 0
+    lines = {line.split()[0]: line for line in result.out.splitlines()}
+    for name in ROUTERS.names():
+        assert f"routing/{name}" in lines, name
+        assert len(lines[f"routing/{name}"].split(None, 1)) == 2  # a description
+    assert "Bound, not a strategy" in lines["routing/oracle"]

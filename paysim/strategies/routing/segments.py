@@ -24,12 +24,16 @@ _LIMIT = (1 << _BITS) - 2  # a field value is stored +1 (network -1 becomes 0)
 class Keyed(Protocol):
     """What segments are read from: an ``AttemptView`` or a ``RoutingFeedback``."""
 
-    method: np.ndarray
-    buyer_market: np.ndarray
-    currency: np.ndarray
-    network: np.ndarray
-    amount_reporting: np.ndarray
-
+    @property
+    def method(self) -> np.ndarray: ...  # noqa: D102
+    @property
+    def buyer_market(self) -> np.ndarray: ...  # noqa: D102
+    @property
+    def currency(self) -> np.ndarray: ...  # noqa: D102
+    @property
+    def network(self) -> np.ndarray: ...  # noqa: D102
+    @property
+    def amount_reporting(self) -> np.ndarray: ...  # noqa: D102
     def __len__(self) -> int: ...
 
 
