@@ -221,3 +221,14 @@ def test_the_expected_value_oracle_uses_the_true_fee_when_given():
         dataclasses.replace(view, truth=RoutingTruth(p_success=p, fee_reporting=fee))
     )
     assert (chosen != 0).all()
+
+
+def test_a_view_takes_rows_with_its_truth():
+    context = fake_context(3)
+    rng = np.random.default_rng(12)
+    view = fake_view(context, 10, rng)
+    view = dataclasses.replace(view, truth=RoutingTruth(p_success=rng.random((10, 3))))
+    part = view.take(np.array([1, 3]))
+    assert len(part) == 2 and (part.t_s == view.t_s[[1, 3]]).all()
+    assert (part.truth.p_success == view.truth.p_success[[1, 3]]).all()
+    assert not part.truth.p_success.flags.writeable and not part.candidates.flags.writeable
