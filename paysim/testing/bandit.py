@@ -41,19 +41,22 @@ class BanditRun:
         """Share of payments ``start:stop`` routed to the channel best at their time."""
         return float(np.mean(self.chosen[start:stop] == self.best[start:stop]))
 
-    def detection(self, at_s: float, batch_size: int) -> tuple[int, float]:
-        """How long after ``at_s`` (a change) a batch first sends most payments to the best.
+    def detection(self, at_s: float, batch_size: int, hold: int = 3) -> tuple[int, float]:
+        """How long after ``at_s`` (a change) most traffic goes to the best channel for good.
 
         Returns:
             ``(payments, seconds)`` from the change to the start of the first whole batch
-            after it in which more than half the payments went to the channel best at their
-            time; ``(-1, inf)`` if none did.
+            after it such that it and the next ``hold - 1`` batches each sent more than half
+            their payments to the channel best at their time (a lone exploring batch does
+            not count); ``(-1, inf)`` if that never happens.
 
         """
         first = -(-int(np.searchsorted(self.t_s, at_s)) // batch_size) * batch_size
         whole = (self.chosen.size - first) // batch_size * batch_size
         hits = self.chosen[first : first + whole] == self.best[first : first + whole]
-        majority = hits.reshape(-1, batch_size).mean(axis=1) > 0.5
+        share = hits.reshape(-1, batch_size).mean(axis=1)
+        windows = np.lib.stride_tricks.sliding_window_view(share > 0.5, min(hold, share.size))
+        majority = windows.all(axis=1)
         if not majority.any():
             return -1, float("inf")
         start = first + int(np.argmax(majority)) * batch_size
