@@ -1,13 +1,32 @@
-"""What a routing strategy may see: the platform's view, never the simulator's truth."""
+"""What a routing strategy may see: the platform's view, never the simulator's truth.
+
+Every view is a frozen dataclass whose arrays are read-only (a strategy cannot change what
+the world will use). The routing family's interface is ``paysim.strategies.routing.BaseRouter``;
+the model only calls it (``bind``, ``choose``, ``observe``) and never imports it at run time.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from paysim.model.batch import concat_records, take_records
+
+if TYPE_CHECKING:
+    from paysim.strategies.routing.base import BaseRouter
+
+
+def _read_only(record: object) -> None:
+    """Replace each array field of a frozen dataclass with a read-only view of it."""
+    for field in dataclasses.fields(record):  # type: ignore[arg-type]
+        value = getattr(record, field.name)
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            view = value.view()
+            view.flags.writeable = False
+            object.__setattr__(record, field.name, view)
 
 
 @dataclass(frozen=True)
@@ -18,13 +37,34 @@ class RoutingContext:
     channel_kinds: tuple[str, ...]
     markets: tuple[str, ...]
     methods: tuple[str, ...]
+    currencies: tuple[str, ...]  # what ``AttemptView.currency`` indexes
     eligible: np.ndarray  # bool [buyer market, method, channel]
     fee_percent: np.ndarray  # per channel, percent of amount (domestic)
     fee_cross_border_percent: np.ndarray  # per channel, added for cross-border payments
+    fee_fx_markup_percent: np.ndarray  # per channel, added when the currencies differ
     fee_fixed_reporting: np.ndarray  # per channel, fixed fee in the reporting currency
     channel_country: tuple[str | None, ...]  # acquiring country, None when not stated
+    channel_currency: np.ndarray  # per channel, settlement currency (index into currencies)
     reporting_currency: str
     rng: np.random.Generator  # the strategy's own stream, for exploration
+
+    def __post_init__(self) -> None:
+        _read_only(self)
+
+
+@dataclass(frozen=True)
+class RoutingTruth:
+    """The simulator's truth about the payments being routed: only for ``reads_truth`` routers.
+
+    A bound such as ``oracle`` gets it in ``AttemptView.truth``; a deployable strategy never
+    does (its views carry ``truth=None``).
+    """
+
+    p_success: np.ndarray  # [payment, channel]: true approval probability if sent there now
+    fee_reporting: np.ndarray | None = None  # [payment, channel] true fee; None: not given
+
+    def __post_init__(self) -> None:
+        _read_only(self)
 
 
 @dataclass(frozen=True)
@@ -34,42 +74,59 @@ class AttemptView:
     t_s: np.ndarray
     buyer_market: np.ndarray  # index into RoutingContext.markets
     method: np.ndarray  # index into RoutingContext.methods
+    currency: np.ndarray  # the buyer's currency: index into RoutingContext.currencies
+    network: np.ndarray  # card network known before routing, -1 for none or not known
     amount_reporting: np.ndarray
     attempt: np.ndarray  # 1 for a first try
     previous_channel: np.ndarray  # channel of the previous attempt, -1 for a first try
     candidates: np.ndarray  # bool [payment, channel]: channels able to take it
+    truth: RoutingTruth | None = None  # only for routers with ``reads_truth``
+
+    def __post_init__(self) -> None:
+        _read_only(self)
 
     def __len__(self) -> int:
         return len(self.t_s)
 
+    def take(self, index: np.ndarray) -> AttemptView:
+        """The rows ``index`` (an index array or a boolean mask), truth included."""
+        truth = self.truth
+        if truth is not None:
+            fee = None if truth.fee_reporting is None else truth.fee_reporting[index]
+            truth = RoutingTruth(truth.p_success[index], fee)
+        columns = {
+            f.name: getattr(self, f.name)[index]
+            for f in dataclasses.fields(self)
+            if f.name != "truth"
+        }
+        return AttemptView(**columns, truth=truth)
+
 
 @dataclass(frozen=True)
 class RoutingFeedback:
-    """Results that reached the platform, in the order they arrived."""
+    """Results that reached the platform, in the order they arrived.
+
+    ``buyer_market``, ``method``, ``currency``, ``network`` and ``amount_reporting`` repeat
+    what the payment's ``AttemptView`` said, so a router keys results exactly as it keyed its
+    choices.
+    """
 
     t_s: np.ndarray  # when the result became known
     channel: np.ndarray
     buyer_market: np.ndarray
     method: np.ndarray
+    currency: np.ndarray
+    network: np.ndarray
+    amount_reporting: np.ndarray
     succeeded: np.ndarray  # bool
     outcome: np.ndarray  # index into OUTCOMES
-    latency_ms: np.ndarray
+    latency_ms: np.ndarray  # NaN when the channel was not reached
+
+    def __post_init__(self) -> None:
+        _read_only(self)
 
     def __len__(self) -> int:
         return len(self.t_s)
-
-
-class Router(Protocol):
-    """A routing strategy: picks one channel per payment."""
-
-    def bind(self, context: RoutingContext) -> None:
-        """Receive the static channel facts before the first payment."""
-
-    def choose(self, attempts: AttemptView) -> np.ndarray:
-        """The channel index for each payment, among its candidates."""
-
-    def observe(self, feedback: RoutingFeedback) -> None:
-        """Learn from results as they arrive."""
 
 
 class FeedbackQueue:
@@ -82,7 +139,7 @@ class FeedbackQueue:
         """Results of payments just sent (``t_s``: when each result comes back)."""
         self.waiting.append(feedback)
 
-    def deliver(self, router: Router, t1: float) -> None:
+    def deliver(self, router: BaseRouter, t1: float) -> None:
         """Hand ``router`` every result back before ``t1``, in the order they came back."""
         if not self.waiting:
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY, Clock
@@ -32,16 +34,13 @@ from paysim.model.payments_log import (
     payment_columns,
 )
 from paysim.model.platform import Platform
-from paysim.model.routing import (
-    AttemptView,
-    FeedbackQueue,
-    Router,
-    RoutingContext,
-    RoutingFeedback,
-)
+from paysim.model.routing import AttemptView, FeedbackQueue, RoutingContext, RoutingFeedback
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
+
+if TYPE_CHECKING:  # the model never imports strategies at run time
+    from paysim.strategies.routing.base import BaseRouter
 
 
 def scenario_currencies(scenario: Scenario) -> tuple[str, ...]:
@@ -68,11 +67,14 @@ def routing_context(
         channel_kinds=tuple(c.kind for c in scenario.channels),
         markets=tuple(m.code for m in scenario.markets),
         methods=METHODS,
+        currencies=tuple(rates.currencies),
         eligible=channels.eligible.copy(),
         fee_percent=channels.fee_percent.copy(),
         fee_cross_border_percent=channels.fee_cross_border_percent.copy(),
+        fee_fx_markup_percent=channels.fx_markup_percent.copy(),
         fee_fixed_reporting=rates.to_major(channels.fee_fixed_minor, channels.currency, reporting),
         channel_country=tuple(c.country for c in scenario.channels),
+        channel_currency=channels.currency.copy(),
         reporting_currency=scenario.reporting_currency,
         rng=rng,
     )
@@ -84,7 +86,7 @@ class World:
     def __init__(
         self,
         scenario: Scenario,
-        router: Router,
+        router: BaseRouter,
         seed: int | np.random.SeedSequence,
         horizon_s: float,
         log_path: str | None = None,
@@ -128,7 +130,7 @@ class World:
         self.wait_for_status = timeouts.policy == "wait_for_status"
         self.feedback = FeedbackQueue()
         # a router that learns nothing from results need not be sent any
-        self.router_learns = not getattr(router.observe, "ignores_feedback", False)
+        self.router_learns = router.learns_from_feedback
         self.clock = Clock(horizon_s)
         self.clock.every(scenario.engine.batch_s, self.step, first=True)
         payout_s = scenario.platform.payout.hour_utc * 3600.0
@@ -336,6 +338,8 @@ class World:
             t_s=t_s,
             buyer_market=market,
             method=attempts["method"],
+            currency=attempts["currency"],
+            network=np.full(attempts.n, -1, dtype=np.int16),  # not known before routing yet
             amount_reporting=amount_reporting,
             attempt=attempts["attempt"],
             previous_channel=attempts["previous_channel"],
@@ -360,22 +364,18 @@ class World:
         self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
         if self.router_learns:
-            self._queue_feedback(t_s, reached, channel, market, attempts["method"], result)
+            self._queue_feedback(view, reached, channel, result)
         return result, channel
 
     def _queue_feedback(
-        self,
-        t_s: np.ndarray,
-        reached: np.ndarray,
-        channel: np.ndarray,
-        market: np.ndarray,
-        method: np.ndarray,
-        result: ChannelResult,
+        self, view: AttemptView, reached: np.ndarray, channel: np.ndarray, result: ChannelResult
     ) -> None:
         self.feedback.add(
             RoutingFeedback(
-                t_s=t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
-                channel=channel, buyer_market=market, method=method,
+                t_s=view.t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
+                channel=channel, buyer_market=view.buyer_market, method=view.method,
+                currency=view.currency, network=view.network,
+                amount_reporting=view.amount_reporting,
                 succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
                 latency_ms=result.latency_ms,
             )

@@ -7,16 +7,22 @@ from paysim.engine.streams import RandomStreams
 from paysim.errors import ScenarioError
 from paysim.model.channels import ChannelTable
 from paysim.model.fx import FixedRates
-from paysim.model.routing import Router, RoutingContext
+from paysim.model.routing import RoutingContext
 from paysim.model.spec import Scenario
 from paysim.model.world import routing_context, scenario_currencies
-from paysim.strategies import ROUTERS
+from paysim.strategies import ROUTERS, BaseRouter
+
+ROUTING_PATH = "strategies.routing"
 
 
-def build_router(scenario: Scenario) -> Router:
-    """The routing strategy a scenario names, built with its parameters."""
+def build_router(scenario: Scenario) -> BaseRouter:
+    """The routing strategy a scenario names, built with its parameters (not yet bound).
+
+    Works the same in a spawned worker process or on a Dask worker: the name is looked up in
+    the registry, which imports an installed plug-in's entry point on first use.
+    """
     spec = scenario.strategies.routing
-    router: Router = ROUTERS.create(spec.name, dict(spec.params), "strategies.routing")
+    router: BaseRouter = ROUTERS.create(spec.name, dict(spec.params), ROUTING_PATH)
     return router
 
 
@@ -40,7 +46,7 @@ def strategy_problems(scenario: Scenario) -> list[str]:
     channel is caught by ``paysim validate`` as it would be by ``paysim run``.
     """
     try:
-        build_router(scenario).bind(validation_context(scenario))
+        ROUTERS.bind(build_router(scenario), validation_context(scenario), ROUTING_PATH)
     except ScenarioError as exc:
         return exc.problems
     return []

@@ -1,8 +1,14 @@
-"""Pluggable policies. A user adds one by writing a class and registering it by name."""
+"""Pluggable policies. A user adds one by writing a class and registering it by name.
 
+Family-independent parts, reused by every family: ``Strategy`` (parameters, clone, write-back
+to YAML, in ``paysim.strategies.base``), ``Registry`` (decorator and entry points, in
+``paysim.strategies.registry``) and the parameter helpers of ``paysim.strategies.params``.
+"""
+
+from paysim.strategies.base import Strategy
 from paysim.strategies.registry import Registry
 from paysim.strategies.routing import ROUTERS, BaseRouter
 
 FAMILIES: dict[str, Registry] = {"routing": ROUTERS}
 
-__all__ = ["FAMILIES", "ROUTERS", "BaseRouter", "Registry"]
+__all__ = ["FAMILIES", "ROUTERS", "BaseRouter", "Registry", "Strategy"]

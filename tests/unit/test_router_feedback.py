@@ -10,6 +10,8 @@ from paysim.strategies.routing.base import BaseRouter, first_by_rank
 class SpyRouter(BaseRouter):
     """Priority by scenario order, recording what it was told and when it had to choose."""
 
+    learns_from_feedback = True
+
     def __init__(self) -> None:
         self.known_until_s = -np.inf
         self.violations = 0

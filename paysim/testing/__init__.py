@@ -1,0 +1,29 @@
+"""Test kits for strategies: contract tests to subclass, fake views, a synthetic bandit.
+
+* ``RoutingStrategyContract``: subclass it with ``make_strategy()`` and pytest checks your
+  routing strategy against the family's contract (``paysim.testing.routing``).
+* ``StrategyContract``: the family-independent part, for the hedging and defence kits.
+* ``fake_context``, ``fake_view``, ``feedback_for``: routing inputs without a simulation.
+* ``BanditHarness``: channels with known success curves, to check that a learner learns.
+
+Importing this package does not import pytest.
+"""
+
+from paysim.testing.bandit import BanditHarness, BanditRun, constant, switch
+from paysim.testing.contract import StrategyContract
+from paysim.testing.fakes import empty_feedback, empty_view, fake_context, fake_view, feedback_for
+from paysim.testing.routing import RoutingStrategyContract
+
+__all__ = [
+    "BanditHarness",
+    "BanditRun",
+    "RoutingStrategyContract",
+    "StrategyContract",
+    "constant",
+    "empty_feedback",
+    "empty_view",
+    "fake_context",
+    "fake_view",
+    "feedback_for",
+    "switch",
+]
