@@ -25,6 +25,8 @@ class RoutingContext:
     channel_country: tuple[str | None, ...]  # acquiring country, None when not stated
     reporting_currency: str
     rng: np.random.Generator  # the strategy's own stream, for exploration
+    network_ids: tuple[str, ...] = ()  # card networks (Visa, Mastercard...)
+    accepts: np.ndarray | None = None  # bool [network, channel]; last row: payments without one
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ class AttemptView:
     amount_reporting: np.ndarray
     attempt: np.ndarray  # 1 for a first try
     previous_channel: np.ndarray  # channel of the previous attempt, -1 for a first try
-    candidates: np.ndarray  # bool [payment, channel]: channels able to take it
+    candidates: np.ndarray  # bool [payment, channel]: channels able to take it (card network too)
+    network: np.ndarray  # card network (index into RoutingContext.network_ids), -1 if not a card
 
     def __len__(self) -> int:
         return len(self.t_s)
