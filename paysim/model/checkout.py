@@ -110,13 +110,7 @@ class CheckoutModel:
         served = np.isfinite(low)
         self.method_low = np.where(served, low, 0.0)
         self.method_high = np.where(served, high, np.inf)
-        self.method_bands = [
-            (m, METHODS.index(method), np.array([b.above_reporting for b in bands]),
-             np.concatenate([[1.0], [b.factor for b in bands]]))
-            for m, code in enumerate(markets)
-            for method, bands in scenario.market(code).method_amount_bands.items()
-            if bands
-        ]  # fmt: skip
+        self.method_bands = _band_tables(scenario, markets)
         self.amount_shapes_choice = bool(
             (self.method_low > 0).any() or np.isfinite(self.method_high).any() or self.method_bands
         )
@@ -128,11 +122,9 @@ class CheckoutModel:
             return weights
         a = amount_reporting[:, None]
         weights = weights * ((a >= self.method_low[market]) & (a <= self.method_high[market]))
-        for m, k, edges, factors in self.method_bands:
-            rows = np.flatnonzero(market == m)
-            if rows.size:
-                band = np.searchsorted(edges, amount_reporting[rows], side="right")
-                weights[rows, k] *= factors[band]
+        for k, edges, factors in self.method_bands:
+            band = (a >= edges[market]).sum(axis=1)
+            weights[:, k] *= factors[market, band]
         return weights
 
     def _choose_method(
@@ -309,6 +301,25 @@ class CheckoutModel:
         cdf = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
         chosen = np.minimum((u[:, None] >= cdf).sum(axis=1), len(METHODS) - 1)
         return np.where(total > 0, chosen, current)
+
+
+def _band_tables(
+    scenario: Scenario, markets: tuple[str, ...]
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Per method with amount bands: ``[market, band]`` edges (inf-padded) and factors."""
+    tables = []
+    for k, method in enumerate(METHODS):
+        bands = [scenario.market(code).method_amount_bands.get(method, []) for code in markets]  # type: ignore[call-overload]
+        width = max(map(len, bands), default=0)
+        if not width:
+            continue
+        edges = np.full((len(markets), width), np.inf)
+        factors = np.ones((len(markets), width + 1))
+        for m, market_bands in enumerate(bands):
+            edges[m, : len(market_bands)] = [b.above_reporting for b in market_bands]
+            factors[m, 1 : len(market_bands) + 1] = [b.factor for b in market_bands]
+        tables.append((k, edges, factors))
+    return tables
 
 
 def attempt_network(attempts: Batch) -> np.ndarray:
