@@ -42,8 +42,8 @@ class RecoverySpec(Spec):
 # - do not honour: the issuer's generic refusal repeats itself on the same card (it clears in
 #   3-7 days [V]; retried in a minute it "never succeeds", observability docs [V]); another
 #   acquirer shows the issuer a different transaction and sometimes succeeds: cascading to a
-#   second acquirer recovers 8-15 % of declined volume (orchestrator [V]), which with these
-#   factors and the kinds' code mixes is what a cascade recovers here.
+#   second acquirer recovers 8-15 % of declined volume (orchestrator [V]); with the card
+#   kind's default code mix and a second acquirer approving 80 %, these factors recover ~14 %.
 # - issuer unavailable: a technical decline recovers once the issuer is back (95 %+ over
 #   hours, dunning vendors [V]); within the checkout half of the retries still meet it.
 # Outage and rate-limit failures (channel_unavailable, rate_limited) are the channel's state,
