@@ -19,6 +19,7 @@ from paysim.model.currency import minor_exponent
 from paysim.model.declines import NO_CODE
 from paysim.model.demand import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
 from paysim.model.distributions import GroupedDistribution
+from paysim.model.method_choice import MethodChoice
 from paysim.model.networks import mix_table
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import FUNNEL_STEPS, METHODS
@@ -64,8 +65,6 @@ class CheckoutModel:
         )
         self.basket_index = np.cumsum([m.basket_amount is not None for m in specs]) - 1
         self.minor_per_major = np.array([10.0 ** minor_exponent(m.currency) for m in specs])
-        self.method_mix = np.array([[m.method_mix.get(k, 0.0) for k in METHODS] for m in specs])  # type: ignore[call-overload]
-        self.method_cdf = np.cumsum(self.method_mix, axis=1)
         self.spec = scenario.checkout
         self.step_abandon = np.array([self.spec.abandonment.get(s, 0.0) for s in FUNNEL_STEPS])  # type: ignore[call-overload]
         self.retry = self.spec.retry
@@ -77,72 +76,12 @@ class CheckoutModel:
             int(buyers.sum()),
             mix_table(scenario, markets),
         )
-        self._method_limits(scenario, markets, currencies, to_reporting)
+        self.methods = MethodChoice(scenario, markets, currencies, to_reporting)
         self.to_reporting = to_reporting
         self.checkout_luck = streams.keyed("checkout")
         self.attempt_luck_stream = streams.keyed("attempt")
         self.group_luck = streams.keyed(GROUP_LUCK_STREAM)
         self.next_checkout_id = 0
-
-    def _method_limits(
-        self,
-        scenario: Scenario,
-        markets: tuple[str, ...],
-        currencies: tuple[str, ...],
-        to_reporting: ToReporting,
-    ) -> None:
-        """The amounts each method can take in each market, and the buyers' amount bands.
-
-        A method's range is the span of the ranges of the channels serving it there (reporting
-        currency); a method no channel serves is left unrestricted (validation gives it no
-        share).
-        """
-        low = np.full((len(markets), len(METHODS)), np.inf)
-        high = np.full((len(markets), len(METHODS)), -np.inf)
-        for c in scenario.channels:
-            scale = 10.0 ** minor_exponent(c.currency)
-            bounds = np.array([c.min_amount, np.inf if c.max_amount is None else c.max_amount])
-            lo, hi = to_reporting(bounds * scale, np.full(2, currencies.index(c.currency)))
-            for code in c.markets:
-                for method in c.methods:
-                    m, k = markets.index(code), METHODS.index(method)
-                    low[m, k], high[m, k] = min(low[m, k], lo), max(high[m, k], hi)
-        served = np.isfinite(low)
-        self.method_low = np.where(served, low, 0.0)
-        self.method_high = np.where(served, high, np.inf)
-        self.method_bands = _band_tables(scenario, markets)
-        self.amount_shapes_choice = bool(
-            (self.method_low > 0).any() or np.isfinite(self.method_high).any() or self.method_bands
-        )
-
-    def _method_weights(self, market: np.ndarray, amount_reporting: np.ndarray) -> np.ndarray:
-        """``[payment, method]`` weights: the market's mix among methods that take the amount."""
-        weights = self.method_mix[market]
-        if not self.amount_shapes_choice:
-            return weights
-        a = amount_reporting[:, None]
-        weights = weights * ((a >= self.method_low[market]) & (a <= self.method_high[market]))
-        for k, edges, factors in self.method_bands:
-            band = (a >= edges[market]).sum(axis=1)
-            weights[:, k] *= factors[market, band]
-        return weights
-
-    def _choose_method(
-        self, market: np.ndarray, amount_reporting: np.ndarray, u: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The method each buyer picks with uniform ``u``, and the weights it was picked by."""
-        if not self.amount_shapes_choice:
-            weights = self.method_mix[market]
-            drawn = (u[:, None] >= self.method_cdf[market]).sum(axis=1)
-            return np.minimum(drawn, len(METHODS) - 1), weights
-        weights = self._method_weights(market, amount_reporting)
-        total = weights.sum(axis=1)
-        none_fits = total <= 0  # no method takes the amount: choose as if all did
-        if none_fits.any():
-            weights[none_fits] = self.method_mix[market[none_fits]]
-            total[none_fits] = weights[none_fits].sum(axis=1)
-        cdf = np.cumsum(weights, axis=1) / total[:, None]
-        return np.minimum((u[:, None] >= cdf).sum(axis=1), len(METHODS) - 1), weights
 
     def open(self, arrivals: Arrivals) -> tuple[Batch, np.ndarray]:
         """New checkouts: first attempts of buyers who reach the payment, drop-outs per step."""
@@ -182,7 +121,7 @@ class CheckoutModel:
 
         keep = np.flatnonzero(~left)
         u, buyer_market, seller_market = u[keep], buyer_market[keep], seller_market[keep]
-        drawn, weights = self._choose_method(buyer_market, amount_reporting[keep], u[:, 3])
+        drawn, weights = self.methods.choose(buyer_market, amount_reporting[keep], u[:, 3])
         default = traits.default_method[keep]
         # a saved method that cannot take the amount is not used for it
         loyal = (u[:, 5] < self.spec.default_method_share) & (
@@ -261,8 +200,8 @@ class CheckoutModel:
         moving = np.flatnonzero(switch)
         if moving.size:
             amount = self.to_reporting(failed["amount_minor"][moving], failed["currency"][moving])
-            new_method[moving] = self._other_method(
-                failed["buyer_market"][moving], method[moving], luck[moving, 5], amount
+            new_method[moving] = self.methods.other(
+                failed["buyer_market"][moving], amount, method[moving], luck[moving, 5]
             )
         again &= ~((mode == MUST_SWITCH) & (new_method == method) & ~other_card)
         keep = np.flatnonzero(again)
@@ -290,36 +229,6 @@ class CheckoutModel:
             **columns,
         )
         return retries, ~again
-
-    def _other_method(
-        self, market: np.ndarray, current: np.ndarray, u: np.ndarray, amount_reporting: np.ndarray
-    ) -> np.ndarray:
-        """Another method of the market's mix that takes the amount (the current if none)."""
-        weights = self._method_weights(market, amount_reporting).copy()
-        weights[np.arange(len(current)), current] = 0.0
-        total = weights.sum(axis=1)
-        cdf = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-        chosen = np.minimum((u[:, None] >= cdf).sum(axis=1), len(METHODS) - 1)
-        return np.where(total > 0, chosen, current)
-
-
-def _band_tables(
-    scenario: Scenario, markets: tuple[str, ...]
-) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Per method with amount bands: ``[market, band]`` edges (inf-padded) and factors."""
-    tables = []
-    for k, method in enumerate(METHODS):
-        bands = [scenario.market(code).method_amount_bands.get(method, []) for code in markets]  # type: ignore[call-overload]
-        width = max(map(len, bands), default=0)
-        if not width:
-            continue
-        edges = np.full((len(markets), width), np.inf)
-        factors = np.ones((len(markets), width + 1))
-        for m, market_bands in enumerate(bands):
-            edges[m, : len(market_bands)] = [b.above_reporting for b in market_bands]
-            factors[m, 1 : len(market_bands) + 1] = [b.factor for b in market_bands]
-        tables.append((k, edges, factors))
-    return tables
 
 
 def attempt_network(attempts: Batch) -> np.ndarray:
