@@ -41,7 +41,7 @@ def test_the_table_applies_ticket_ranges_and_amount_bands_exactly():
 
 
 def test_another_method_takes_the_amount_and_differs_from_the_current():
-    choice, spec = _choice()
+    choice, _ = _choice()
     rng = np.random.default_rng(1)
     n = 20_000
     market = np.zeros(n, dtype=np.intp)  # ID
