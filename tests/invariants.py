@@ -79,8 +79,10 @@ def check_log_is_consistent(result: paysim.RunResult) -> None:
 def check_kpis_are_finite_numbers(result: paysim.RunResult) -> None:
     # summary.json must stay valid JSON: no NaN or infinity, even for a run with no payments
     for name, value in result.kpis.items():
-        assert isinstance(value, int | float), name
-        assert math.isfinite(value), name
+        # breakdowns (per channel, per method) are mappings of such numbers
+        for key, number in value.items() if isinstance(value, dict) else [(name, value)]:
+            assert isinstance(number, int | float), (name, key)
+            assert math.isfinite(number), (name, key)
 
 
 def check_kyc_limits_hold(result: paysim.RunResult) -> None:

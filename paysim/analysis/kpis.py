@@ -6,6 +6,9 @@ Money KPIs are in the scenario's reporting currency.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +16,8 @@ from paysim.model.channels import OUTCOMES, SUCCEEDED, TIMEOUT
 from paysim.model.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
 from paysim.model.ledger import Ledger
 from paysim.model.metrics import PlatformTotals, RunTotals
-from paysim.model.spec_types import FUNNEL_STEPS
+from paysim.model.payments_log import UNSUPPORTED_CARD
+from paysim.model.spec_types import FUNNEL_STEPS, METHODS
 
 KPI_DESCRIPTIONS: dict[str, str] = {
     "checkouts": "checkouts started (buyers who reached the payment page)",
@@ -73,9 +77,22 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "abandoned_at_choose_method": "checkouts left at the first funnel step (choose a method)",
     "abandoned_at_enter_details": "checkouts left at the second step (enter details)",
     "abandoned_at_confirm": "checkouts left at the third step (confirm)",
-    "left_during_processing": "failed attempts whose buyer had left before the channel answered",
+    "left_during_processing": "buyers lost while the channel was processing: they left before "
+    "it answered and it did not charge them",
+    "cross_border_rate": "attempts acquired outside the buyer's market / attempts a channel saw",
+    "unsupported_card_rate": "attempts blocked as no channel serving the market accepts the "
+    "card's network / attempted",
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
+
+#: KPIs broken down by channel or method: mappings (``summary.json["kpis"]`` holds them next to
+#: the scalar KPIs; experiments compare the scalar ones only).
+BREAKDOWN_DESCRIPTIONS: dict[str, str] = {
+    "latency_p50_ms_by_channel": "median latency of the attempts each channel answered (ms)",
+    "latency_p99_ms_by_channel": "99th percentile of that latency, per channel (ms)",
+    "latency_p50_ms_by_method": "median latency of the attempts of each payment method (ms)",
+    "latency_p99_ms_by_method": "99th percentile of that latency, per method (ms)",
+}
 
 MONEY_KPIS = frozenset(
     {
@@ -150,6 +167,8 @@ KPI_GOALS: dict[str, bool | None] = {
     "abandoned_at_enter_details": False,
     "abandoned_at_confirm": False,
     "left_during_processing": False,
+    "cross_border_rate": None,
+    "unsupported_card_rate": False,
 }
 
 #: KPIs whose replication values are skewed (tail risks, rare losses): bootstrap intervals.
@@ -181,8 +200,8 @@ def kpi_unit(name: str) -> str:
     return "expected" if name == "routing_regret" else "count"
 
 
-def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
-    """Every KPI of the contract from a run's totals and its ledger."""
+def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, Any]:
+    """Every KPI of the contract from a run's totals and its ledger, and the breakdowns."""
     by_outcome = totals.attempts_by_outcome
     attempted = int(by_outcome.sum())
     succeeded = int(by_outcome[SUCCEEDED])
@@ -217,6 +236,8 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         left_during_processing=totals.left_during_processing,
         late_successes=totals.late_successes,
         double_charges=totals.double_charges,
+        cross_border_rate=_ratio(totals.cross_border_attempts, totals.channel_attempts),
+        unsupported_card_rate=_ratio(_code_count(totals, UNSUPPORTED_CARD), attempted),
     )
     kpis.update(
         {
@@ -225,7 +246,40 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, float]:
         }
     )
     kpis.update(_platform_kpis(money))
-    return {k: _plain(v) for k, v in kpis.items()}
+    out: dict[str, Any] = {k: _plain(v) for k, v in kpis.items()}
+    channel, method = totals.latency_labels()
+    out.update(latency_breakdowns(latency, channel, totals.channel_ids, method))
+    return out
+
+
+def latency_breakdowns(
+    latency_ms: np.ndarray,
+    channel: np.ndarray,
+    channel_ids: Sequence[str],
+    method: np.ndarray,
+) -> dict[str, dict[str, float]]:
+    """p50 and p99 latency per channel and per method (only those with answered attempts).
+
+    The pooled percentiles mix card authorisations (a few hundred ms) with crypto
+    confirmations (minutes): these say what each route costs in time.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for by, labels, names in (("channel", channel, channel_ids), ("method", method, METHODS)):
+        p50: dict[str, float] = {}
+        p99: dict[str, float] = {}
+        for i, name in enumerate(names):
+            values = latency_ms[labels == i]
+            if values.size:
+                low, high = np.percentile(values, [50, 99])
+                p50[name], p99[name] = float(low), float(high)
+        out[f"latency_p50_ms_by_{by}"] = p50
+        out[f"latency_p99_ms_by_{by}"] = p99
+    return out
+
+
+def _code_count(totals: RunTotals, code: int) -> int:
+    counts = totals.attempts_by_code
+    return int(counts[code]) if code < len(counts) else 0
 
 
 def _platform_kpis(money: PlatformTotals) -> dict[str, float]:
@@ -251,7 +305,7 @@ def _platform_kpis(money: PlatformTotals) -> dict[str, float]:
     }
 
 
-def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
+def kpis_from_payments(payments: pd.DataFrame) -> dict[str, Any]:
     """The KPIs that follow from the payments log alone (to cross-check the running totals)."""
     succeeded = payments["outcome"] == OUTCOMES[SUCCEEDED]
     latency = payments["latency_ms"].dropna().to_numpy()
@@ -271,7 +325,22 @@ def kpis_from_payments(payments: pd.DataFrame) -> dict[str, float]:
         "channel_fees": float(payments["fee_reporting"].sum()),
         "paid_orders": int(first.sum()),
         "double_charges": int((~first).sum()),
+        "cross_border_rate": _ratio(
+            int(payments["cross_border"].sum()), int((payments["channel"] != "").sum())
+        ),
+        **_log_latency_breakdowns(payments),
     }
+
+
+def _log_latency_breakdowns(payments: pd.DataFrame) -> dict[str, dict[str, float]]:
+    reached = payments[payments["latency_ms"].notna()]
+    channels = tuple(str(c) for c in payments["channel"].cat.categories[1:])
+    return latency_breakdowns(
+        reached["latency_ms"].to_numpy(),
+        reached["channel"].cat.codes.to_numpy() - 1,
+        channels,
+        reached["method"].cat.codes.to_numpy(),
+    )
 
 
 def _ratio(numerator: float, denominator: float) -> float:

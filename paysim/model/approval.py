@@ -16,8 +16,9 @@ import numpy as np
 from paysim.model.channel_spec import ChannelSpec
 from paysim.model.declines import (
     DEFAULT_DECLINE_MIX,
+    DEFAULT_RISK_DECLINE_MIX,
     DEFAULT_RISK_SENSITIVITY,
-    RISK_DECLINE_MIX,
+    DEFAULT_TIMEOUT_CAPTURE,
     CodeMixes,
 )
 from paysim.model.fx import FixedRates
@@ -73,10 +74,19 @@ class ApprovalModel:
                 for c in specs
             ]
         )
-        # one ordinary mix per channel, the risk-decline mix last (see declines.decline_codes)
+        # one ordinary mix per channel, then one risk-decline mix per channel (rows n + c)
         self.code_mixes = CodeMixes(
             [c.success.decline_codes or DEFAULT_DECLINE_MIX[c.kind] for c in specs]
-            + [RISK_DECLINE_MIX]
+            + [c.success.risk_decline_codes or DEFAULT_RISK_DECLINE_MIX[c.kind] for c in specs]
+        )
+        self.risk_mix_offset = len(specs)
+        self.timeout_capture = np.array(
+            [
+                DEFAULT_TIMEOUT_CAPTURE[c.kind]
+                if c.timeout_capture_factor is None
+                else c.timeout_capture_factor
+                for c in specs
+            ]
         )
 
     def nominal(

@@ -1,9 +1,9 @@
 """Buyers: persistent traits looked up by buyer id, and the KYC spending limits.
 
 A buyer's traits (KYC tier, risk, one-click and password-free settings, default method,
-personal per-payment limit) are counter-based draws keyed by the buyer id, so the same buyer
-has the same traits in every checkout, every window and every experiment arm, and millions
-of buyers cost no memory until they shop.
+personal per-payment limit, the networks of their two cards) are counter-based draws keyed by
+the buyer id, so the same buyer has the same traits in every checkout, every window and every
+experiment arm, and millions of buyers cost no memory until they shop.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from paysim.model.checkout_spec import KYC_TIERS, CheckoutSpec, RiskSpec
 from paysim.model.spec import MarketSpec
 from paysim.model.spec_types import METHODS
 
-TRAITS = ("kyc", "risk", "one_click", "password_free", "default_method", "has_limit", "limit")
+TRAITS = (
+    "kyc", "risk", "one_click", "password_free", "default_method", "has_limit", "limit",
+    "card_network", "spare_card_network",
+)  # fmt: skip
 _DAYS_PER_KEY = 1 << 13  # combines buyer and day into one key (horizons are < 3,661 days)
 RISK_CONCENTRATION = 20.0  # Beta(a, b) with a + b = 20: mean as configured, sd ~ sqrt(m(1-m)/21)
 
@@ -33,6 +36,8 @@ class BuyerTraits:
     password_free: np.ndarray
     default_method: np.ndarray  # index into METHODS
     personal_limit: np.ndarray  # reporting currency; inf when the buyer set none
+    card_network: np.ndarray  # network of the buyer's card (index into network ids), -1: none
+    spare_network: np.ndarray  # network of the card the buyer switches to, -1: none
 
 
 class BuyerModel:
@@ -45,8 +50,15 @@ class BuyerModel:
         risk: RiskSpec,
         streams: RandomStreams,
         n_buyers: int,
+        network_mix: np.ndarray | None = None,
     ) -> None:
         self.luck = streams.keyed("buyer")
+        # [market, network] cumulative card-network shares; markets without a mix hold no
+        # card with a known network
+        mix = np.zeros((len(markets), 0)) if network_mix is None else network_mix
+        self.has_network_mix = mix.sum(axis=1) > 0
+        total = np.where(self.has_network_mix, mix.sum(axis=1), 1.0)
+        self.network_cdf = np.cumsum(mix, axis=1) / total[:, None]
         self.kyc_cdf = np.cumsum(
             [[m.kyc_mix.get(t, 0.0) for t in KYC_TIERS] for m in markets], axis=1
         )  # type: ignore[call-overload]
@@ -89,7 +101,17 @@ class BuyerModel:
             password_free=u[:, 3] < settings.password_free_share,
             default_method=default,
             personal_limit=limit,
+            card_network=self._network(market, u[:, 7]),
+            spare_network=self._network(market, u[:, 8]),
         )
+
+    def _network(self, market: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The network of a card drawn from the market's mix with ``u`` (-1: no mix)."""
+        cdf = self.network_cdf[market]
+        if cdf.shape[1] == 0:
+            return np.full(len(market), -1, dtype=np.int16)
+        index = np.minimum((u[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
+        return np.where(self.has_network_mix[market], index, -1).astype(np.int16)
 
     def _risk(self, market: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Beta quantiles: interpolated in the table, exact in the steep tails (1% each)."""

@@ -64,7 +64,8 @@ class SuccessSpec(Spec):
     buyer's market and of the payment method, the factor of the highest amount band the
     payment reaches, and ``1 - risk_sensitivity * buyer_risk`` (buyer risk in [0, 1]); the
     product is capped at 1. ``risk_sensitivity`` defaults by channel kind. ``decline_codes``
-    gives the shares of the codes of ordinary declines (default by kind).
+    gives the shares of the codes of ordinary declines, ``risk_decline_codes`` those of the
+    declines buyer risk causes (both default by kind, see ``paysim.model.declines``).
     """
 
     base: Probability
@@ -75,6 +76,9 @@ class SuccessSpec(Spec):
     risk_sensitivity: Probability | None = None
     decline_codes: Annotated[dict[DeclineCode, Probability], AfterValidator(check_mix)] = Field(
         default_factory=dict
+    )
+    risk_decline_codes: Annotated[dict[DeclineCode, Probability], AfterValidator(check_mix)] = (
+        Field(default_factory=dict)
     )
 
     @model_validator(mode="after")
@@ -123,23 +127,27 @@ class DegradationSpec(OutageSpec):
 
 
 class NetworkSpec(Spec):
-    """A card network carrying part of a channel's card payments.
+    """A card network a channel accepts (a card channel without ``networks`` accepts all).
 
-    Each card payment at the channel runs on one network, drawn by ``share`` and kept for all
-    attempts of a checkout. Cross-border payments add the network's scheme fee
-    ``cross_border_percent`` (Visa ISA 0.8-1.2 % plus ~0.13 % assessment, Mastercard 0.6-1.0 %;
-    parameters.md, fee guides [V]); the network's ``upstream`` takes its payments down in its
-    outages, on every channel.
+    A card payment carries its card's network (the buyer's market's ``card_networks`` mix).
+    Cross-border payments on the network pay its scheme fee ``cross_border_percent`` (Visa
+    ISA 0.8-1.2 % plus ~0.13 % assessment, Mastercard 0.6-1.0 %; parameters.md, fee guides
+    [V]); the network's ``upstream`` takes its payments down in its outages, on every channel.
+    ``share`` is deprecated: a market without ``card_networks`` takes its mix from the shares
+    of the card channels that serve it (their mean); state the mix per market instead.
     """
 
     id: Identifier
-    share: Probability
+    share: Probability | None = None
     cross_border_percent: float = Field(default=0.0, ge=0, le=100)
     upstream: Identifier | None = None
 
 
 def _shares_sum_to_one(networks: list[NetworkSpec]) -> list[NetworkSpec]:
-    if networks and (problem := mix_problem({n.id: n.share for n in networks})):
+    shares = {n.id: n.share for n in networks if n.share is not None}
+    if shares and len(shares) < len(networks):
+        raise ValueError("shares: give every network a share or none")
+    if shares and (problem := mix_problem(shares)):  # type: ignore[arg-type]
         raise ValueError(f"shares {problem}")
     return networks
 
@@ -159,6 +167,11 @@ class ChannelSpec(Spec):
     or longer than ``queue_timeout_ms`` (default: ``timeout_ms``), is rejected with
     ``rate_limited``. Waiting counts toward the latency and the timeout.
 
+    A payment the channel answers after ``timeout_ms`` is a timeout; the channel still captured
+    it with probability ``timeout_capture_factor`` times the approval probability (default by
+    kind: a card acquirer reverses most timed-out authorisations; see
+    ``paysim.model.declines.DEFAULT_TIMEOUT_CAPTURE``).
+
     ``price_volatility_annual`` (a fraction: 0.6 is 60 %) is the volatility of what the channel
     collects against its settlement currency (a crypto asset): the price moves over the
     confirmation delay, the payment's latency, and the channel settles that much more or less.
@@ -175,6 +188,7 @@ class ChannelSpec(Spec):
     max_amount: float | None = Field(default=None, gt=0)
     latency_ms: Distribution
     timeout_ms: float = Field(default=30_000.0, gt=0)
+    timeout_capture_factor: Probability | None = None
     success: SuccessSpec
     outages: OutageSpec | None = None
     degradations: DegradationSpec | None = None

@@ -64,8 +64,8 @@ class ChannelTruth:
     """What each channel would do with each payment right now (``[payment, channel]``).
 
     ``p`` is the true probability that the payment is approved if sent there now: 0 when the
-    channel is down or the amount is out of its range; for a card payment on a channel with
-    card networks, averaged over the network the payment may run on. The other arrays are its
+    channel or the card's network is down or the amount is out of its range, and for a retry
+    scaled by how much of the earlier decline persists (``recovery``). The other arrays are its
     factors, kept for ``ChannelTable.process``.
     """
 
@@ -74,7 +74,10 @@ class ChannelTruth:
     health: np.ndarray  # channel-level: 0 down, degradation factor, or 1
     risk: np.ndarray | None  # buyer-risk factor 1 - sensitivity * risk; None: nobody risky
     in_range: np.ndarray | None  # bool: amount in [min_amount, max_amount]; None: no ranges
-    network_health: np.ndarray | None  # [payment, network] health now; None: no networks
+    network_health: np.ndarray | None  # [payment] health of the card's network; None: all 1
+    recovery: np.ndarray | None  # [payment, channel] retry factor; None: no retries
+    repeat_code: np.ndarray | None  # [payment] the decline a retry may repeat (with recovery)
+    network: np.ndarray  # [payment] index into ChannelTable.network_ids, -1 for none
     t_s: np.ndarray  # [payment]
     method: np.ndarray  # [payment]
     buyer_market: np.ndarray  # [payment]
@@ -93,7 +96,7 @@ class ChannelResult:
     capture_fee_minor: np.ndarray  # the fee the channel takes if it captures (any outcome)
     settled_factor: np.ndarray  # multiplies what the channel settles (crypto price move); 1.0
     queue_wait_ms: np.ndarray  # time waited in the channel's rate-limit queue; 0 if none
-    network: np.ndarray  # index into ChannelTable.network_ids, -1 for no card network
+    network: np.ndarray  # the payment's card network (ChannelTable.network_ids), -1 for none
 
 
 class ChannelTable:
@@ -130,6 +133,10 @@ class ChannelTable:
         self.is_limited = np.array([lim is not None for lim in self.limiters], dtype=bool)
         self._health(scenario, streams, horizon_s)
         self.price_luck = streams.keyed("channel.price")
+        # [network, channel] acceptance (last row: no network) and [market, method, network]
+        # whether any channel can take such a payment at all
+        self.accepts = self.networks.accepts
+        self.routable = (self.eligible[:, :, None, :] & self.accepts[None, None]).any(axis=3)
 
     # -- set-up -----------------------------------------------------------------------
     def _eligibility(self, specs: list[ChannelSpec], markets: tuple[str, ...]) -> None:
@@ -168,13 +175,23 @@ class ChannelTable:
             for c in scenario.channels
         ]
         self.health_table = StepTable(self.health)
-        self.networks = CardNetworks(self.specs, upstream, streams.keyed("channel.network"))
+        self.networks = CardNetworks(scenario, self.specs, upstream)
         self.network_ids = self.networks.ids
 
     # -- each window ------------------------------------------------------------------
     def is_down(self, t_s: np.ndarray) -> np.ndarray:
         """Bool ``[payment, channel]``: channel (or one of its upstreams) down at each time."""
         return np.column_stack([h(t_s) == 0.0 for h in self.health]).reshape(len(t_s), self.n)
+
+    def candidates(
+        self, buyer_market: np.ndarray, method: np.ndarray, network: np.ndarray
+    ) -> np.ndarray:
+        """Bool ``[payment, channel]``: the channels able to take each payment.
+
+        Those serving the market and method that accept the payment's card network (every
+        channel accepts a payment without one).
+        """
+        return self.eligible[buyer_market, method] & self.accepts[network]
 
     def truth(
         self,
@@ -183,6 +200,8 @@ class ChannelTable:
         method: np.ndarray,
         amount_reporting: np.ndarray,
         buyer_risk: np.ndarray,
+        network: np.ndarray | None = None,
+        recovery: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> ChannelTruth:
         """What every channel would do with each payment now (see ``ChannelTruth``).
 
@@ -192,21 +211,30 @@ class ChannelTable:
             method: method index of each payment.
             amount_reporting: amount in the reporting currency (amount bands, ranges).
             buyer_risk: buyer risk in [0, 1] (0 for a low-risk buyer).
+            network: the card network of each payment, -1 (or None for all) for none.
+            recovery: for retries, the ``[payment, channel]`` factor of the earlier decline
+                and the code it would repeat (``paysim.model.retry_recovery``).
 
         """
+        if network is None:
+            network = np.full(len(t_s), -1, dtype=np.int16)
         nominal, in_range = self.approval.nominal(buyer_market, method, amount_reporting)
         health = self.health_table(t_s)
         p = nominal * health
+        network_health = None
+        if self.networks.any_outages:
+            network_health = self.networks.health_of(t_s, network)
+            p *= network_health[:, None]
         risk = self.approval.risk(buyer_risk)
         if risk is not None:
             p *= risk
-        network_health = None
-        if self.network_ids:
-            network_health = self.networks.health_at(t_s)
-            p = self.networks.expected(p, method, network_health)
+        factor, repeat_code = (None, None) if recovery is None else recovery
+        if factor is not None:
+            p *= factor
         return ChannelTruth(
-            p, nominal, health, risk, in_range, network_health, t_s, method, buyer_market
-        )
+            p, nominal, health, risk, in_range, network_health, factor, repeat_code, network,
+            t_s, method, buyer_market,
+        )  # fmt: skip
 
     def process(
         self,
@@ -236,14 +264,13 @@ class ChannelTable:
         rows = np.arange(n)
         nominal = truth.nominal[rows, channel]
         health = truth.health[rows, channel]
-        network = np.full(n, -1, dtype=np.int16)
-        if self.network_ids:
-            network = self.networks.draw(channel, truth.method, checkout_id)
-            on_net = network >= 0
-            health[on_net] *= truth.network_health[rows[on_net], network[on_net]]  # type: ignore[index]
-        down = health == 0.0
         p_health = nominal * health
-        p = p_health if truth.risk is None else p_health * truth.risk[rows, channel]
+        if truth.network_health is not None:  # the same order of products as truth()
+            p_health *= truth.network_health
+            health = health * truth.network_health
+        down = health == 0.0
+        p_risk = p_health if truth.risk is None else p_health * truth.risk[rows, channel]
+        p = p_risk if truth.recovery is None else p_risk * truth.recovery[rows, channel]
         raw_ms = self._latency_ms(channel, u_latency)
         if self.limited:
             wait_s, rejected = self._queue(channel, down, truth.t_s)
@@ -254,29 +281,51 @@ class ChannelTable:
             wait_s, reached, failed_code = np.zeros(n), ~down, CHANNEL_UNAVAILABLE
         timeout_ms = self.timeout_ms[channel]
         timed_out = reached & (raw_ms > timeout_ms)
-        charged = reached & (u_success < p)
+        approved = u_success < p
+        # a channel that answered too late still captured a share of what it would approve
+        late_capture = u_success < p * self.approval.timeout_capture[channel]
+        charged = reached & np.where(timed_out, late_capture, approved)
         succeeded = charged & ~timed_out
-        declined = reached & ~timed_out & ~charged
+        declined = reached & ~timed_out & ~approved
         outcome = np.where(
-            reached, np.where(timed_out, TIMEOUT, np.where(charged, SUCCEEDED, DECLINED)), FAILED
+            reached, np.where(timed_out, TIMEOUT, np.where(approved, SUCCEEDED, DECLINED)), FAILED
         ).astype(np.int8)
-        code = decline_codes(u_success, p, p_health, nominal, channel, self.approval.code_mixes)
-        if truth.in_range is not None:
-            code[~truth.in_range[rows, channel]] = AMOUNT_OUT_OF_RANGE
+        code = self._decline_codes(u_success, p, p_risk, p_health, nominal, channel, truth)
         code = np.where(declined, code, np.where(reached, NO_CODE, failed_code)).astype(np.int8)
-        fee = self.fee_minor(channel, truth.buyer_market, amount_minor, currency, network)
+        fee = self.fee_minor(channel, truth.buyer_market, amount_minor, currency, truth.network)
         return ChannelResult(
             outcome=outcome,
             decline_code=code,
             latency_ms=np.where(reached, np.minimum(raw_ms, timeout_ms), np.nan),
             fee_minor=np.where(succeeded, fee, 0),
-            p_success=truth.p[rows, channel] if self.network_ids else p,  # equal without networks
+            p_success=p,
             charged=charged,
             capture_fee_minor=fee,
             settled_factor=self._price_moves(channel, charged, raw_ms, checkout_id, attempt),
             queue_wait_ms=wait_s * 1000.0,
-            network=network,
+            network=truth.network,
         )
+
+    def _decline_codes(
+        self,
+        u: np.ndarray,
+        p: np.ndarray,
+        p_risk: np.ndarray,
+        p_health: np.ndarray,
+        nominal: np.ndarray,
+        channel: np.ndarray,
+        truth: ChannelTruth,
+    ) -> np.ndarray:
+        """The code of each payment if declined (see ``paysim.model.declines``)."""
+        approval = self.approval
+        risk_row = channel + approval.risk_mix_offset
+        code = decline_codes(u, p_risk, p_health, nominal, channel, risk_row, approval.code_mixes)
+        if truth.repeat_code is not None:  # the earlier decline repeats on a retry
+            repeat = (u >= p) & (u < p_risk)
+            code[repeat] = truth.repeat_code[repeat]
+        if truth.in_range is not None:
+            code[~truth.in_range[np.arange(len(channel)), channel]] = AMOUNT_OUT_OF_RANGE
+        return code
 
     def _latency_ms(self, channel: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Processing latency at the channel (before any queueing), by inverse CDF."""
@@ -297,7 +346,7 @@ class ChannelTable:
         """
         scheme = None
         if network is not None and self.network_ids:
-            scheme = self.networks.scheme_fee_percent(channel, network)
+            scheme = self.networks.scheme_fee_percent(channel, network.astype(np.intp))
         return self.fees.fee_minor(channel, buyer_market, amount_minor, currency, scheme)
 
     def _queue(

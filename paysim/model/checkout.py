@@ -16,8 +16,11 @@ from paysim.engine.streams import RandomStreams
 from paysim.model.batch import Batch
 from paysim.model.buyers import BuyerModel
 from paysim.model.currency import minor_exponent
+from paysim.model.declines import NO_CODE
 from paysim.model.demand import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
 from paysim.model.distributions import GroupedDistribution
+from paysim.model.method_choice import MethodChoice
+from paysim.model.networks import mix_table
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import FUNNEL_STEPS, METHODS
 
@@ -25,10 +28,14 @@ CHECKOUT_LUCK = (
     "buyer", "seller", "amount", "method", "confirm_time", "default_pick", "patience", *FUNNEL_STEPS
 )  # fmt: skip
 STEP_LUCK = len(CHECKOUT_LUCK) - len(FUNNEL_STEPS)
-ATTEMPT_LUCK = ("success", "latency", "retry", "retry_delay", "switch", "new_method")
+ATTEMPT_LUCK = ("success", "latency", "retry", "retry_delay", "switch", "new_method", "switch_card")
 ATTEMPTS_PER_KEY = 16  # attempt numbers are < 16 (max_attempts <= 10)
 # what a buyer may do after a failed attempt
 MAY_RETRY, MUST_SWITCH, CANNOT_RETRY = 0, 1, 2
+# what a retry changed (``paysim.model.retry_recovery.CHANGES``); the same instrument splits
+# into same and other channel once routed
+SAME_INSTRUMENT, OTHER_CARD, OTHER_METHOD = 0, 2, 3
+CARD = METHODS.index("card")
 
 ToReporting = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -58,12 +65,18 @@ class CheckoutModel:
         )
         self.basket_index = np.cumsum([m.basket_amount is not None for m in specs]) - 1
         self.minor_per_major = np.array([10.0 ** minor_exponent(m.currency) for m in specs])
-        self.method_mix = np.array([[m.method_mix.get(k, 0.0) for k in METHODS] for m in specs])  # type: ignore[call-overload]
-        self.method_cdf = np.cumsum(self.method_mix, axis=1)
         self.spec = scenario.checkout
         self.step_abandon = np.array([self.spec.abandonment.get(s, 0.0) for s in FUNNEL_STEPS])  # type: ignore[call-overload]
         self.retry = self.spec.retry
-        self.buyers = BuyerModel(specs, self.spec, scenario.risk, streams, int(buyers.sum()))
+        self.buyers = BuyerModel(
+            specs,
+            self.spec,
+            scenario.risk,
+            streams,
+            int(buyers.sum()),
+            mix_table(scenario, markets),
+        )
+        self.methods = MethodChoice(scenario, markets, currencies, to_reporting)
         self.to_reporting = to_reporting
         self.checkout_luck = streams.keyed("checkout")
         self.attempt_luck_stream = streams.keyed("attempt")
@@ -108,11 +121,13 @@ class CheckoutModel:
 
         keep = np.flatnonzero(~left)
         u, buyer_market, seller_market = u[keep], buyer_market[keep], seller_market[keep]
-        drawn = np.minimum(
-            (u[:, 3, None] >= self.method_cdf[buyer_market]).sum(axis=1), len(METHODS) - 1
+        drawn, weights = self.methods.choose(buyer_market, amount_reporting[keep], u[:, 3])
+        default = traits.default_method[keep]
+        # a saved method that cannot take the amount is not used for it
+        loyal = (u[:, 5] < self.spec.default_method_share) & (
+            weights[np.arange(len(keep)), default] > 0
         )
-        loyal = u[:, 5] < self.spec.default_method_share
-        method = np.where(loyal, traits.default_method[keep], drawn)
+        method = np.where(loyal, default, drawn)
         confirm_s = self.spec.time_to_confirm_s.ppf(u[:, 4])
         confirm_s = np.where(
             traits.one_click[keep], confirm_s * self.spec.shortcut_time_factor, confirm_s
@@ -139,6 +154,10 @@ class CheckoutModel:
                 "personal_limit": traits.personal_limit[keep],
                 "campaign": arrivals.campaign[keep],
                 "group": arrivals.group[keep],
+                "card_network": traits.card_network[keep],
+                "spare_network": traits.spare_network[keep],
+                "previous_code": np.full(len(keep), NO_CODE, dtype=np.int8),
+                "change": np.full(len(keep), SAME_INSTRUMENT, dtype=np.int8),
             },
             len(keep),
         )
@@ -155,43 +174,63 @@ class CheckoutModel:
         luck: np.ndarray,
         mode: np.ndarray,
         channel: np.ndarray,
+        code: np.ndarray,
         t_retry_from_s: np.ndarray,
     ) -> tuple[Batch, np.ndarray]:
         """The next attempts of buyers who try again after a failure, and who gives up.
 
-        ``mode`` says what each buyer may do (``MAY_RETRY``, ``MUST_SWITCH`` method, or
-        ``CANNOT_RETRY``); ``t_retry_from_s`` is when the buyer learns the result. Returns
-        the retries and a mask over ``failed`` of the buyers who give up.
+        ``mode`` says what each buyer may do (``MAY_RETRY``, ``MUST_SWITCH`` to another
+        instrument, or ``CANNOT_RETRY``); ``code`` is each failure's decline code and
+        ``t_retry_from_s`` when the buyer learns the result. A card payer retrying uses their
+        other card with ``retry.switch_card``; otherwise a buyer switches method with
+        ``retry.switch_method`` (always when they must and kept the card). Returns the
+        retries and a mask over ``failed`` of the buyers who give up.
         """
         again = (
             (mode != CANNOT_RETRY)
             & (failed["attempt"] < self.retry.max_attempts)
             & (luck[:, 2] < self.retry.probability)
         )
-        switch = again & ((mode == MUST_SWITCH) | (luck[:, 4] < self.retry.switch_method))
         method = failed["method"]
+        other_card = again & (method == CARD) & (luck[:, 6] < self.retry.switch_card)
+        switch = (
+            again & ~other_card & ((mode == MUST_SWITCH) | (luck[:, 4] < self.retry.switch_method))
+        )
         new_method = method.copy()
         moving = np.flatnonzero(switch)
         if moving.size:
-            new_method[moving] = self._other_method(
-                failed["buyer_market"][moving], method[moving], luck[moving, 5]
+            amount = self.to_reporting(failed["amount_minor"][moving], failed["currency"][moving])
+            new_method[moving] = self.methods.other(
+                failed["buyer_market"][moving], amount, method[moving], luck[moving, 5]
             )
-        again &= ~((mode == MUST_SWITCH) & (new_method == method))
+        again &= ~((mode == MUST_SWITCH) & (new_method == method) & ~other_card)
         keep = np.flatnonzero(again)
         nxt = failed.take(keep)
+        columns = {}
+        if other_card.any():  # the spare card becomes the one in use, and back
+            swap = other_card[keep]
+            card, spare = nxt["card_network"], nxt["spare_network"]
+            columns = {
+                "card_network": np.where(swap, spare, card),
+                "spare_network": np.where(swap, card, spare),
+            }
+        change = np.where(
+            new_method[keep] != method[keep],
+            OTHER_METHOD,
+            np.where(other_card[keep], OTHER_CARD, SAME_INSTRUMENT),
+        ).astype(np.int8)
         retries = nxt.with_columns(
             t_s=t_retry_from_s[keep] + self.retry.delay_s.ppf(luck[keep, 3]),
             attempt=(nxt["attempt"] + 1).astype(np.int16),
             method=new_method[keep],
             previous_channel=channel[keep],
+            previous_code=code[keep].astype(np.int8),
+            change=change,
+            **columns,
         )
         return retries, ~again
 
-    def _other_method(self, market: np.ndarray, current: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Another method from the market's mix, or the current one if there is no other."""
-        weights = self.method_mix[market].copy()
-        weights[np.arange(len(current)), current] = 0.0
-        total = weights.sum(axis=1)
-        cdf = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-        chosen = np.minimum((u[:, None] >= cdf).sum(axis=1), len(METHODS) - 1)
-        return np.where(total > 0, chosen, current)
+
+def attempt_network(attempts: Batch) -> np.ndarray:
+    """The card network of each attempt (-1 unless it pays by card)."""
+    return np.where(attempts["method"] == CARD, attempts["card_network"], -1).astype(np.int16)

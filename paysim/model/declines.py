@@ -5,11 +5,14 @@ and common random numbers hold. The success probability is a product of layers, 
 falls in one interval per layer (``p_nominal`` is before degradation and buyer risk):
 
     [0, p)                          approved
-    [p, p_nominal * health)         declined for buyer risk   -> RISK_DECLINE_MIX
-    [p_nominal * health, p_nominal) degraded channel           -> issuer_unavailable (soft)
-    [p_nominal, 1)                  ordinary decline           -> the channel's code mix
+    [p, p_risk)                     the earlier decline repeats -> the retry's previous code
+    [p_risk, p_nominal * health)    declined for buyer risk     -> the channel's risk mix
+    [p_nominal * health, p_nominal) degraded channel             -> issuer_unavailable (soft)
+    [p_nominal, 1)                  ordinary decline             -> the channel's code mix
 
-Within its interval ``u`` is again uniform, so rescaled it draws the code from the mix.
+Within its interval ``u`` is again uniform, so rescaled it draws the code from the mix. The
+repeat layer exists only for retries (see ``paysim.model.retry_recovery``); ``p_risk`` is the
+probability after buyer risk, before it.
 """
 
 from __future__ import annotations
@@ -76,8 +79,39 @@ DEFAULT_DECLINE_MIX: dict[str, dict[str, float]] = {
     "crypto": {"insufficient_funds": 0.60, "invalid_account": 0.40},
     "bnpl": {"credit_declined": 0.85, "invalid_account": 0.10, "do_not_honour": 0.05},
 }
-# Declines caused by buyer risk: mostly the issuer's generic refusal (assumption).
-RISK_DECLINE_MIX = {"do_not_honour": 0.6, "suspected_fraud": 0.4}
+# Codes of declines caused by buyer risk, per kind (a channel may set its own in
+# ``success.risk_decline_codes``). Card issuers mostly hide a risk refusal behind the generic
+# "do not honour" (05): VisaNet remaps suspected fraud (59) to 05 before merchants see it, and
+# 05 carries 30-40 % of all declines (trade press [V]); the 0.8 / 0.2 split is an assumption on
+# that ground. For the other kinds the refusal comes from the provider's own risk engine: BNPL's
+# is its credit decision (credit_declined); wallets and banks flag the account (suspected
+# fraud) or refuse generically; a wire is held by compliance. These shares are assumptions.
+DEFAULT_RISK_DECLINE_MIX: dict[str, dict[str, float]] = {
+    "card_acquirer": {"do_not_honour": 0.8, "suspected_fraud": 0.2},
+    "wallet": {"suspected_fraud": 0.5, "do_not_honour": 0.5},
+    "bank": {"do_not_honour": 0.7, "suspected_fraud": 0.3},
+    "wire": {"do_not_honour": 0.5, "suspected_fraud": 0.5},
+    "crypto": {"suspected_fraud": 1.0},
+    "bnpl": {"credit_declined": 1.0},
+}
+# Of the payments a channel would have approved but answered too late (a timeout), the share it
+# still captures, per kind (``timeout_capture_factor`` multiplies the approval probability).
+# A card acquirer or gateway that gets no answer reverses the authorisation (ISO 8583 0400
+# timeout reversal; e.g. Cybersource's timeout authorisation reversals, vendor docs [P]; Visa's
+# stand-in processing answers for a silent issuer), so few timed-out card payments stay
+# charged: 0.1 is an assumption for reversals that fail or arrive after the capture. A push
+# payment (bank transfer, wallet) may have debited the buyer; a failed-but-debited transfer is
+# reversed by T+1 (RBI turnaround-time circular 2019 [P]), so about half stay captured
+# (assumption). A confirmed wire or on-chain payment cannot be undone (1.0); a BNPL provider
+# that timed out mostly cancels its credit decision (0.3, assumption).
+DEFAULT_TIMEOUT_CAPTURE = {
+    "card_acquirer": 0.1,
+    "wallet": 0.5,
+    "bank": 0.5,
+    "wire": 1.0,
+    "crypto": 1.0,
+    "bnpl": 0.3,
+}
 # How strongly buyer risk in [0, 1] cuts success, per kind (assumption: credit decisions
 # weigh risk most, push payments least).
 DEFAULT_RISK_SENSITIVITY = {
@@ -115,6 +149,7 @@ def decline_codes(
     p_health: np.ndarray,
     p_nominal: np.ndarray,
     row: np.ndarray,
+    risk_row: np.ndarray,
     mixes: CodeMixes,
 ) -> np.ndarray:
     """The decline code each payment gets if declined with uniform ``u`` (``u >= p``).
@@ -123,18 +158,19 @@ def decline_codes(
 
     Args:
         u: success uniforms.
-        p: success probabilities.
+        p: success probabilities after buyer risk (before a retry's repeat layer).
         p_health: the probability before buyer risk (nominal times channel health).
         p_nominal: the probability before degradation and buyer risk.
-        row: the channel of each payment (its row of ``mixes``).
-        mixes: one ordinary mix per channel, then the risk-decline mix as the last row.
+        row: the row of ``mixes`` holding each payment's ordinary mix (its channel's).
+        risk_row: the row holding its risk-decline mix.
+        mixes: the code mixes.
 
     """
     by_risk = u < p_health
     low = np.where(by_risk, p, p_nominal)
     # an empty interval only holds payments that are not declined: any finite v will do
     v = (u - low) / np.maximum(np.where(by_risk, p_health, 1.0) - low, 1e-12)
-    code = mixes.draw(np.where(by_risk, len(mixes.cdf) - 1, row), v)
+    code = mixes.draw(np.where(by_risk, risk_row, row), v)
     return np.where(by_risk | (u >= p_nominal), code, _ISSUER_UNAVAILABLE)
 
 

@@ -38,7 +38,12 @@ class RunTotals:
     channel_fees: float = 0.0
     routing_regret: float = 0.0
     latency_chunks: list[np.ndarray] = field(default_factory=list)
+    latency_channel_chunks: list[np.ndarray] = field(default_factory=list)
+    latency_method_chunks: list[np.ndarray] = field(default_factory=list)
+    channel_attempts: int = 0  # attempts a channel saw (not blocked by the platform)
+    cross_border_attempts: int = 0  # of those, acquired outside the buyer's market
     platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
+    channel_ids: tuple[str, ...] = ()
 
     @property
     def attempts(self) -> int:
@@ -54,11 +59,27 @@ class RunTotals:
             )
         self.attempts_by_code += counts
 
+    def add_latencies(
+        self, latency_ms: np.ndarray, channel: np.ndarray, method: np.ndarray
+    ) -> None:
+        """Latencies of attempts that reached a working channel, with their channel and method."""
+        self.latency_chunks.append(latency_ms)
+        self.latency_channel_chunks.append(channel.astype(np.int16))
+        self.latency_method_chunks.append(method.astype(np.int8))
+
     def latencies_ms(self) -> np.ndarray:
         """Latency of every attempt that reached a working channel."""
         if not self.latency_chunks:
             return np.empty(0)
         return np.concatenate(self.latency_chunks)
+
+    def latency_labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """Channel and method of each latency of ``latencies_ms`` (same order)."""
+        if not self.latency_chunks:
+            return np.empty(0, dtype=np.int16), np.empty(0, dtype=np.int8)
+        return np.concatenate(self.latency_channel_chunks), np.concatenate(
+            self.latency_method_chunks
+        )
 
 
 @dataclass

@@ -18,10 +18,13 @@ from paysim.model.fx import FixedRates
 from paysim.model.spec_types import METHODS
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
-# declines by the platform's own controls, after the channels' codes
-PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit")
+# declines by the platform's own controls, after the channels' codes; ``unsupported_card``:
+# no channel serving the buyer's market accepts the card's network (the buyer must switch)
+PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit", "unsupported_card")
 ALL_DECLINE_CODES = (*DECLINE_CODES, *PLATFORM_DECLINE_CODES)
-KYC_LIMIT, PERSONAL_LIMIT = (ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES)
+KYC_LIMIT, PERSONAL_LIMIT, UNSUPPORTED_CARD = (
+    ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES
+)
 # a hard decline (stolen card, invalid account...) cannot be retried with the same method
 IS_HARD_DECLINE = np.r_[~IS_SOFT_DECLINE, np.zeros(len(PLATFORM_DECLINE_CODES), dtype=bool)]
 
@@ -31,6 +34,7 @@ def payment_columns(
     channels: tuple[str, ...],
     currencies: tuple[str, ...],
     campaigns: tuple[str, ...] = (),
+    networks: tuple[str, ...] = (),
 ) -> list[Column]:
     """The columns of ``payments.parquet``, one row per payment attempt."""
     return [
@@ -60,6 +64,8 @@ def payment_columns(
         Column("campaign", categories=("", *campaigns)),
         Column("group_buy", "int64"),
         Column("charged", "bool"),
+        Column("network", categories=("", *networks)),
+        Column("cross_border", "bool"),
     ]
 
 
@@ -76,9 +82,10 @@ class AttemptResults:
     charged: np.ndarray  # the channel really took the money (timeouts included)
     capture_fee_minor: np.ndarray
     settled_factor: np.ndarray
+    network: np.ndarray  # the card's network, -1 for none (known before any channel sees it)
 
     @classmethod
-    def blocked(cls, code: np.ndarray) -> AttemptResults:
+    def blocked(cls, code: np.ndarray, network: np.ndarray) -> AttemptResults:
         """Every attempt blocked with its platform decline code (``NO_CODE`` ones get filled)."""
         n = len(code)
         return cls(
@@ -91,6 +98,7 @@ class AttemptResults:
             charged=np.zeros(n, dtype=bool),
             capture_fee_minor=np.zeros(n, dtype=np.int64),
             settled_factor=np.ones(n),
+            network=network,
         )
 
     def fill(self, rows: np.ndarray, channel: np.ndarray, result: ChannelResult) -> None:
@@ -113,6 +121,7 @@ def log_columns(
     amount_reporting: np.ndarray,
     fee_reporting: np.ndarray,
     rates: FixedRates,
+    cross_border: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """The rows of ``payments.parquet`` for these attempts (categorical columns as codes)."""
     n = attempts.n
@@ -144,4 +153,6 @@ def log_columns(
         "campaign": attempts["campaign"] + 1,
         "group_buy": attempts["group"],
         "charged": results.charged,
+        "network": results.network + 1,
+        "cross_border": cross_border,
     }

@@ -47,6 +47,8 @@ class RoutingContext:
     channel_currency: np.ndarray  # per channel, settlement currency (index into currencies)
     reporting_currency: str
     rng: np.random.Generator  # the strategy's own stream, for exploration
+    network_ids: tuple[str, ...] = ()  # card networks (Visa, Mastercard...)
+    accepts: np.ndarray | None = None  # bool [network, channel]; last row: payments without one
 
     def __post_init__(self) -> None:
         _read_only(self)
@@ -75,11 +77,11 @@ class AttemptView:
     buyer_market: np.ndarray  # index into RoutingContext.markets
     method: np.ndarray  # index into RoutingContext.methods
     currency: np.ndarray  # the buyer's currency: index into RoutingContext.currencies
-    network: np.ndarray  # card network known before routing, -1 for none or not known
+    network: np.ndarray  # card network (index into RoutingContext.network_ids), -1 if not a card
     amount_reporting: np.ndarray
     attempt: np.ndarray  # 1 for a first try
     previous_channel: np.ndarray  # channel of the previous attempt, -1 for a first try
-    candidates: np.ndarray  # bool [payment, channel]: channels able to take it
+    candidates: np.ndarray  # bool [payment, channel]: channels able to take it (card network too)
     truth: RoutingTruth | None = None  # only for routers with ``reads_truth``
 
     def __post_init__(self) -> None:

@@ -9,18 +9,26 @@ problem found is reported at once, each on its own ``field.path: reason`` line.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.channel_spec import ChannelSpec, UpstreamSpec, upstream_problems
+from paysim.model.channel_spec import (
+    AmountBandSpec,
+    ChannelSpec,
+    UpstreamSpec,
+    upstream_problems,
+)
 from paysim.model.checkout_spec import CheckoutSpec, RiskSpec
 from paysim.model.demand_spec import DemandSpec
 from paysim.model.distributions import Distribution
+from paysim.model.networks import network_problems
 from paysim.model.platform_spec import PlatformSpec
 from paysim.model.spec_types import (
     Currency,
+    Identifier,
     MarketCode,
     Method,
     Probability,
@@ -32,8 +40,22 @@ from paysim.model.spec_types import (
 MAX_HORIZON_DAYS = 3660
 
 
+def _increasing(bands: list[AmountBandSpec]) -> list[AmountBandSpec]:
+    edges = [band.above_reporting for band in bands]
+    if any(b <= a for a, b in itertools.pairwise(edges)):
+        raise ValueError(f"above_reporting must increase, got {edges}")
+    return bands
+
+
 class MarketSpec(Spec):
-    """A country: its currency, its buyers and sellers, how its buyers like to pay."""
+    """A country: its currency, its buyers and sellers, how its buyers like to pay.
+
+    ``method_mix`` is the buyers' choice among the methods that can take the amount: a method
+    no channel serving the market can take at that amount (a wire under its minimum ticket,
+    BNPL over its limit) is not chosen, and ``method_amount_bands`` multiplies a method's share
+    for amounts of at least ``above_reporting`` (e.g. wire for large tickets). ``card_networks``
+    is the mix of the networks of the buyers' cards (each buyer keeps theirs).
+    """
 
     code: MarketCode
     currency: Currency
@@ -42,6 +64,12 @@ class MarketSpec(Spec):
     sellers: int = Field(default=0, ge=0)
     basket_amount: Distribution | None = None
     method_mix: Annotated[dict[Method, Probability], AfterValidator(check_mix)] = Field(
+        default_factory=dict
+    )
+    method_amount_bands: dict[
+        Method, Annotated[list[AmountBandSpec], AfterValidator(_increasing)]
+    ] = Field(default_factory=dict)
+    card_networks: Annotated[dict[Identifier, Probability], AfterValidator(check_mix)] = Field(
         default_factory=dict
     )
     kyc_mix: Annotated[
@@ -146,6 +174,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                     )
                 )
     problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
+    problems += network_problems(scenario)
     problems += _fx_problems(scenario)
     return problems
 

@@ -20,7 +20,13 @@ from paysim.model.channels import (
     ChannelResult,
     ChannelTable,
 )
-from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
+from paysim.model.checkout import (
+    CANNOT_RETRY,
+    MAY_RETRY,
+    MUST_SWITCH,
+    CheckoutModel,
+    attempt_network,
+)
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
@@ -29,12 +35,20 @@ from paysim.model.payments_log import (
     IS_HARD_DECLINE,
     KYC_LIMIT,
     PERSONAL_LIMIT,
+    UNSUPPORTED_CARD,
     AttemptResults,
     log_columns,
     payment_columns,
 )
 from paysim.model.platform import Platform
-from paysim.model.routing import AttemptView, FeedbackQueue, RoutingContext, RoutingFeedback
+from paysim.model.retry_recovery import RetryRecovery
+from paysim.model.routing import (
+    AttemptView,
+    FeedbackQueue,
+    RoutingContext,
+    RoutingFeedback,
+    RoutingTruth,
+)
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
@@ -77,6 +91,8 @@ def routing_context(
         channel_currency=channels.currency.copy(),
         reporting_currency=scenario.reporting_currency,
         rng=rng,
+        network_ids=channels.network_ids,
+        accepts=channels.accepts.copy(),
     )
 
 
@@ -109,13 +125,15 @@ class World:
             markets=self.markets, channels=self.channels, streams=self.streams,
             seller_currency=np.repeat(self.checkout.market_currency, self.checkout.seller_count),
         )  # fmt: skip
-        self.totals = RunTotals(platform=self.platform.totals)
+        self.totals = RunTotals(platform=self.platform.totals, channel_ids=self.channels.ids)
+        self.recovery = RetryRecovery(scenario.checkout.retry.recovery)
         self.recorder = ColumnarRecorder(
             payment_columns(
                 self.markets,
                 self.channels.ids,
                 self.currencies,
                 tuple(c.id for c in scenario.demand.campaigns),
+                self.channels.network_ids,
             ),
             path=log_path,
         )
@@ -199,7 +217,10 @@ class World:
             attempts["amount_minor"], attempts["currency"], self.reporting
         )
         luck = self.checkout.attempt_luck(attempts)
-        results = AttemptResults.blocked(self._platform_controls(attempts, amount_reporting))
+        network = attempt_network(attempts)
+        results = AttemptResults.blocked(
+            self._platform_controls(attempts, amount_reporting, network), network
+        )
         send = np.flatnonzero(results.code == NO_CODE)
         if send.size:
             sent = attempts if send.size == n else attempts.take(send)
@@ -256,12 +277,14 @@ class World:
         code, outcome = code[failed], outcome[failed]
         mode = np.full(failed.size, MAY_RETRY, dtype=np.int8)
         mode[(outcome == DECLINED) & IS_HARD_DECLINE[code]] = MUST_SWITCH
-        mode[code == PERSONAL_LIMIT] = MUST_SWITCH
+        mode[(code == PERSONAL_LIMIT) | (code == UNSUPPORTED_CARD)] = MUST_SWITCH
         mode[code == KYC_LIMIT] = CANNOT_RETRY
-        # the buyer left while the channel was processing: nobody is there to retry
+        # the buyer left while the channel was processing: nobody is there to retry, and the
+        # buyer is lost unless the channel did charge (the order completes when that is known)
         left = latency_ms[failed] / 1000.0 > attempts["patience_s"][failed]
         mode[left] = CANNOT_RETRY
-        self.totals.left_during_processing += int(left.sum())
+        lost = left & (self.states.of(attempts["checkout_id"][failed]) != PAID)
+        self.totals.left_during_processing += int(lost.sum())
         t_retry_from = t_result[failed]
         timed_out = outcome == TIMEOUT
         if self.wait_for_status and timed_out.any():
@@ -271,7 +294,7 @@ class World:
                 timed_out, t_retry_from + self.status_checks.status_check_s, t_retry_from
             )
         retries, gave_up = self.checkout.retries(
-            attempts.take(failed), luck[failed], mode, channel[failed], t_retry_from
+            attempts.take(failed), luck[failed], mode, channel[failed], code, t_retry_from
         )
         gave_up = attempts["checkout_id"][failed[gave_up]]
         # a checkout the channel did charge (a timeout still to be confirmed) is not abandoned
@@ -316,8 +339,14 @@ class World:
                 checks["capture_fee_minor"][double],
             )  # fmt: skip
 
-    def _platform_controls(self, attempts: Batch, amount_reporting: np.ndarray) -> np.ndarray:
-        """Decline code per attempt of the platform's own checks (``NO_CODE`` to send it)."""
+    def _platform_controls(
+        self, attempts: Batch, amount_reporting: np.ndarray, network: np.ndarray
+    ) -> np.ndarray:
+        """Decline code per attempt of the platform's own checks (``NO_CODE`` to send it).
+
+        A card no channel serving the market accepts is ``unsupported_card``; over the
+        buyer's personal limit ``personal_limit``; over the KYC tier's limits ``kyc_limit``.
+        """
         day = (attempts["t_s"] // SECONDS_PER_DAY).astype(np.int64)
         over_kyc = self.checkout.buyers.over_kyc_limit(
             attempts["buyer_id"], attempts["kyc_tier"], amount_reporting, day
@@ -325,25 +354,37 @@ class World:
         over_personal = (attempts["method"] == attempts["default_method"]) & (
             amount_reporting > attempts["personal_limit"]
         )
-        code = np.where(over_personal, PERSONAL_LIMIT, NO_CODE)
+        no_route = ~self.channels.routable[attempts["buyer_market"], attempts["method"], network]
+        code = np.where(no_route, UNSUPPORTED_CARD, NO_CODE)
+        code = np.where(over_personal, PERSONAL_LIMIT, code)
         return np.where(over_kyc, KYC_LIMIT, code).astype(np.int8)
 
     def _send(
         self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray
     ) -> tuple[ChannelResult, np.ndarray]:
         """Route attempts and let their channels answer."""
-        t_s, market = attempts["t_s"], attempts["buyer_market"]
-        candidates = self.channels.eligible[market, attempts["method"]]
+        t_s, market, method = attempts["t_s"], attempts["buyer_market"], attempts["method"]
+        network = attempt_network(attempts)
+        candidates = self.channels.candidates(market, method, network)
+        recovery = self.recovery.factors(
+            attempts["previous_code"], attempts["change"], attempts["previous_channel"],
+            self.channels.n,
+        )  # fmt: skip
+        truth = self.channels.truth(
+            t_s, market, method, amount_reporting, attempts["buyer_risk"], network, recovery
+        )
         view = AttemptView(
             t_s=t_s,
             buyer_market=market,
-            method=attempts["method"],
+            method=method,
             currency=attempts["currency"],
-            network=np.full(attempts.n, -1, dtype=np.int16),  # not known before routing yet
+            network=network,
             amount_reporting=amount_reporting,
             attempt=attempts["attempt"],
             previous_channel=attempts["previous_channel"],
             candidates=candidates,
+            # only a labelled bound (``oracle``) is handed the simulator's truth
+            truth=RoutingTruth(p_success=truth.p) if self.router.reads_truth else None,
         )
         channel = np.asarray(self.router.choose(view), dtype=np.intp)
         if channel.shape != (attempts.n,) or not candidates[np.arange(attempts.n), channel].all():
@@ -351,9 +392,6 @@ class World:
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
-        truth = self.channels.truth(
-            t_s, market, attempts["method"], amount_reporting, attempts["buyer_risk"]
-        )
         best = np.where(candidates, truth.p, -np.inf).max(axis=1)
         result = self.channels.process(
             channel, truth, attempts["amount_minor"], attempts["currency"],
@@ -424,7 +462,19 @@ class World:
         totals.attempts_by_outcome += np.bincount(results.outcome, minlength=len(OUTCOMES))
         totals.count_codes(results.code)
         totals.channel_fees += float(fee_reporting.sum())
-        totals.latency_chunks.append(results.latency_ms[~np.isnan(results.latency_ms)])
+        reached = np.flatnonzero(~np.isnan(results.latency_ms))
+        totals.add_latencies(
+            results.latency_ms[reached], results.channel[reached], attempts["method"][reached]
+        )
+        sent = results.channel >= 0
+        cross_border = (
+            sent
+            & self.channels.cross_border[attempts["buyer_market"], np.maximum(results.channel, 0)]
+        )
+        totals.cross_border_attempts += int(cross_border.sum())
+        totals.channel_attempts += int(sent.sum())
         self.recorder.append(
-            log_columns(attempts, results, amount_reporting, fee_reporting, self.rates)
+            log_columns(
+                attempts, results, amount_reporting, fee_reporting, self.rates, cross_border
+            )
         )

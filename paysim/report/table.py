@@ -14,11 +14,20 @@ __all__ = ["arm_table", "format_kpi", "interval_cell", "interval_legend", "kpi_t
 _METHOD_NAMES = {"t": "Student-t", "bca": "BCa bootstrap", "percentile": "percentile bootstrap"}
 
 
-def kpi_table(kpis: Mapping[str, float], currency: str) -> str:
-    """All KPIs, contract order first, aligned."""
-    names = [n for n in KPI_NAMES if n in kpis] + [n for n in kpis if n not in KPI_NAMES]
+def kpi_table(kpis: Mapping[str, Any], currency: str) -> str:
+    """All KPIs, contract order first, aligned; then latency per channel and per method."""
+    scalars = {n: v for n, v in kpis.items() if not isinstance(v, Mapping)}
+    names = [n for n in KPI_NAMES if n in scalars] + [n for n in scalars if n not in KPI_NAMES]
     width = max(len(n) for n in names)
-    return "\n".join(f"{n:<{width}}  {format_kpi(n, kpis[n], currency):>22}" for n in names)
+    lines = [f"{n:<{width}}  {format_kpi(n, scalars[n], currency):>22}" for n in names]
+    for by in ("channel", "method"):
+        p50, p99 = kpis.get(f"latency_p50_ms_by_{by}"), kpis.get(f"latency_p99_ms_by_{by}")
+        if p50:
+            lines += ["", f"latency by {by:<{width - 11}}  {'p50':>10}  {'p99':>10}"]
+            lines += [
+                f"  {k:<{width - 2}}  {v:>7,.0f} ms  {p99[k]:>7,.0f} ms" for k, v in p50.items()
+            ]
+    return "\n".join(lines)
 
 
 def _value(metric: str, value: float | None, currency: str) -> str:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import paysim
-from paysim.errors import PaysimError
 from paysim.model.world import World
 from paysim.strategies.routing.base import BaseRouter, first_by_rank
 from tests.conftest import FLAGSHIP
@@ -36,10 +35,18 @@ def test_a_shipped_strategy_runs_the_flagship(flagship, name):
     assert result.kpis["routing_regret"] >= 0
 
 
-def test_the_oracle_is_a_clear_error_until_the_world_hands_it_the_truth(flagship):
+def test_the_oracle_is_handed_the_truth_and_has_no_regret(flagship):
     overrides = {"strategies.routing": {"name": "oracle"}}
-    with pytest.raises(PaysimError, match="needs the world to hand it the truth"):
-        paysim.simulate(flagship, seed=4, days=0.01, overrides=overrides)
+    oracle = paysim.simulate(flagship, seed=4, days=0.02, overrides=overrides).kpis
+    priority = paysim.simulate(flagship, seed=4, days=0.02).kpis
+    assert oracle["routing_regret"] == pytest.approx(0.0, abs=1e-9)
+    assert priority["routing_regret"] > 0.5
+
+
+def test_a_deployable_strategy_is_never_handed_the_truth(flagship):
+    spy = Spy()
+    World(flagship, spy, 4, 0.01 * 86_400).run()
+    assert spy.views and all(view.truth is None for view in spy.views)
 
 
 class Spy(BaseRouter):
@@ -72,7 +79,8 @@ def test_the_world_hands_read_only_views_with_currency_network_and_amount(flagsh
         markets = np.asarray(context.markets)[view.buyer_market]
         currencies = np.asarray(context.currencies)[view.currency]
         assert all(currency_of_market[m] == c for m, c in zip(markets, currencies, strict=True))
-        assert (view.network == -1).all()  # not known before routing in this world yet
+        card = view.method == context.methods.index("card")
+        assert (view.network[~card] == -1).all() and (view.network[card] >= 0).all()
     results = sum(len(f) for f in spy.feedback)
     assert results > 0.9 * sum(len(v) for v in spy.views)
     for feedback in spy.feedback:

@@ -22,15 +22,20 @@ seed: 1
 markets:
   - {code: ID, currency: IDR, buyers: 20000,
      basket_amount: {dist: lognormal, p50: 250000, p99: 35000000},
+     card_networks: {visa: 0.55, mastercard: 0.40, unionpay: 0.05},
      method_mix: {card: 0.2, wallet: 0.4, bank_transfer: 0.2, wire: 0.05, crypto: 0.05, bnpl: 0.1}}
   - {code: TH, currency: THB, buyers: 9000, basket_amount: {dist: lognormal, p50: 520, p99: 7000},
+     card_networks: {visa: 0.52, mastercard: 0.33, unionpay: 0.15},
      method_mix: {card: 0.35, wallet: 0.4, bank_transfer: 0.2, bnpl: 0.05}}
   - {code: VN, currency: VND, buyers: 12000,
      basket_amount: {dist: lognormal, p50: 350000, p99: 4500000},
+     card_networks: {visa: 0.58, mastercard: 0.37, unionpay: 0.05},
      method_mix: {card: 0.15, wallet: 0.55, bank_transfer: 0.3}}
   - {code: PH, currency: PHP, buyers: 9000, basket_amount: {dist: lognormal, p50: 800, p99: 10000},
+     card_networks: {visa: 0.55, mastercard: 0.35, unionpay: 0.10},
      method_mix: {card: 0.2, wallet: 0.65, bank_transfer: 0.1, bnpl: 0.05}}
   - {code: MY, currency: MYR, buyers: 6000, basket_amount: {dist: lognormal, p50: 75, p99: 900},
+     card_networks: {visa: 0.55, mastercard: 0.35, unionpay: 0.10},
      method_mix: {card: 0.4, wallet: 0.35, bank_transfer: 0.2, bnpl: 0.05}}
   - {code: CN, currency: CNY, sellers: 4000}
 demand:

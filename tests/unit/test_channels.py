@@ -45,7 +45,8 @@ def channel(**fields: Any) -> dict[str, Any]:
     return spec
 
 
-def scenario(channels: list[dict[str, Any]], upstreams: list[dict[str, Any]] | None = None):
+def scenario(channels: list[dict[str, Any]], upstreams: list[dict[str, Any]] | None = None,
+             card_networks: dict[str, float] | None = None):  # fmt: skip
     if not any("card" in c["methods"] for c in channels):  # SG buyers pay by card
         channels = [*channels, channel(id="fallback", methods=["card"])]
     raw = {
@@ -58,6 +59,7 @@ def scenario(channels: list[dict[str, Any]], upstreams: list[dict[str, Any]] | N
                 "buyers": 10,
                 "basket_amount": {"dist": "constant", "value": 50},
                 "method_mix": {"card": 1.0},
+                "card_networks": card_networks or {},
             },
             {"code": "MY", "currency": "MYR", "buyers": 10},
             {"code": "CN", "currency": "CNY", "sellers": 10},
@@ -72,21 +74,26 @@ def scenario(channels: list[dict[str, Any]], upstreams: list[dict[str, Any]] | N
     return scenario_from_dict(copy.deepcopy(raw))
 
 
-def build(channels, upstreams=None, seed=0, horizon_s=86_400.0) -> ChannelTable:
-    spec = scenario(channels, upstreams)
+VISA_MC = {"visa": 0.6, "mastercard": 0.4}
+
+
+def build(channels, upstreams=None, seed=0, horizon_s=86_400.0, card_networks=None):
+    spec = scenario(channels, upstreams, card_networks)
     currencies = tuple(sorted({"SGD", "MYR", "CNY", "USD"} | {c.currency for c in spec.channels}))
     rates = FixedRates.from_spec(spec.fx, currencies)
     return ChannelTable(spec, MARKETS, rates, RandomStreams(seed), horizon_s)
 
 
 def send(table: ChannelTable, n: int, *, market=SG, method=CARD, amount_usd=50.0, risk=0.0,
-         t_s=None, channel=0, seed=1, currency="SGD", amount_minor=5000):  # fmt: skip
+         t_s=None, channel=0, seed=1, currency="SGD", amount_minor=5000, network=None,
+         recovery=None):  # fmt: skip
     """Send ``n`` identical payments (random uniforms) to one channel."""
     rng = np.random.default_rng(seed)
     t = np.sort(rng.uniform(0, 86_400, n)) if t_s is None else t_s
     truth = table.truth(
-        t, np.full(n, market), np.full(n, method), np.full(n, amount_usd), np.full(n, risk)
-    )
+        t, np.full(n, market), np.full(n, method), np.full(n, amount_usd), np.full(n, risk),
+        network, recovery,
+    )  # fmt: skip
     result = table.process(
         np.full(n, channel), truth, np.full(n, amount_minor, dtype=np.int64),
         np.full(n, table.rates.index[currency]), np.arange(n, dtype=np.int64),
@@ -152,7 +159,8 @@ def test_buyer_risk_declines_carry_risk_codes():
     assert within(np.mean(code == CODE["invalid_account"]), 0.2, n)
     risk = np.isin(code, [CODE["do_not_honour"], CODE["suspected_fraud"]])
     assert within(np.mean(risk), 0.4, n)
-    assert within(np.mean(code[risk] == CODE["suspected_fraud"]), 0.4, int(risk.sum()))
+    # a card issuer's risk refusal mostly reads "do not honour" (the kind's documented mix)
+    assert within(np.mean(code[risk] == CODE["suspected_fraud"]), 0.2, int(risk.sum()))
 
 
 def test_degradation_cuts_success_with_soft_technical_declines():
@@ -180,12 +188,13 @@ def test_soft_and_hard_codes():
     assert DECLINE_CODES[:4] == ("", "channel_unavailable", "rate_limited", "do_not_honour")
 
 
-def test_timeouts_hide_a_result_drawn_from_the_same_probability():
+def test_timeouts_hide_a_result_captured_by_the_stated_factor():
     table = build(
         [
             channel(
                 latency_ms={"dist": "lognormal", "p50": 1000, "p99": 3000},
                 timeout_ms=1000,
+                timeout_capture_factor=0.4,
                 fee={"percent": 1.0},
             )
         ]
@@ -195,7 +204,10 @@ def test_timeouts_hide_a_result_drawn_from_the_same_probability():
     timed_out = result.outcome == TIMEOUT
     assert within(timed_out.mean(), 0.5, n)
     np.testing.assert_array_equal(result.latency_ms[timed_out], 1000.0)
-    assert within(result.charged[timed_out].mean(), 0.9, int(timed_out.sum()))
+    # captured with 0.4 x the approval probability 0.9, not with 0.9 as an answered one
+    assert within(result.charged[timed_out].mean(), 0.36, int(timed_out.sum()))
+    answered = result.outcome != TIMEOUT
+    assert within(np.mean(result.outcome[answered] == SUCCEEDED), 0.9, int(answered.sum()))
     succeeded = result.outcome == SUCCEEDED
     assert result.charged[succeeded].all()
     assert not result.charged[~succeeded & ~timed_out].any()
@@ -210,9 +222,10 @@ def test_fee_adds_every_part_in_integer_minor_units():
             channel(
                 fee={"percent": 2.9, "fixed": 0.30, "cross_border_percent": 1.5,
                      "fx_markup_percent": 2.0},
-                networks=[{"id": "visa", "share": 1.0, "cross_border_percent": 1.0}],
+                networks=[{"id": "visa", "cross_border_percent": 1.0}],
             )
-        ]
+        ],
+        card_networks={"visa": 1.0},
     )  # fmt: skip
     rates = table.rates
     myr, sgd, usd = rates.index["MYR"], rates.index["SGD"], rates.index["USD"]
@@ -239,27 +252,47 @@ def test_amounts_outside_the_ticket_range_are_declined_hard():
     assert (truth.p[:, 0] > 0).all()
 
 
-def test_card_networks_split_payments_and_fail_with_their_upstream():
+def test_a_card_network_fails_its_payments_on_every_channel_with_its_upstream():
     upstreams = [{"id": "visa_net", "outages": {"mtbf_h": 2, "mttr_min": 60}}]
-    nets = [
-        {"id": "visa", "share": 0.6, "upstream": "visa_net"},
-        {"id": "mastercard", "share": 0.4},
-    ]
-    table = build([channel(networks=nets)], upstreams)
+    nets = [{"id": "visa", "upstream": "visa_net"}, {"id": "mastercard"}]
+    table = build([channel(networks=nets)], upstreams, card_networks=VISA_MC)
+    assert table.network_ids == ("visa", "mastercard")
     n = 100_000
-    truth, result = send(table, n)
-    visa = result.network == table.network_ids.index("visa")
-    assert set(np.unique(result.network)) == {0, 1}
-    assert within(visa.mean(), 0.6, n)
-    visa_down = truth.network_health[:, 0] == 0
-    assert 0.1 < visa_down.mean() < 0.6
-    assert (result.outcome[visa & visa_down] == FAILED).all()
-    assert (result.decline_code[visa & visa_down] == CODE["channel_unavailable"]).all()
-    assert not (result.outcome[~visa] == FAILED).any()
-    np.testing.assert_allclose(truth.p[visa_down, 0], 0.9 * 0.4)
-    # the network is the checkout's: the same on a later attempt
-    again = table.networks.draw(np.zeros(n, dtype=np.intp), np.full(n, CARD), np.arange(n))
-    np.testing.assert_array_equal(again, result.network)
+    visa, mastercard = table.network_ids.index("visa"), table.network_ids.index("mastercard")
+    network = np.where(np.arange(n) % 5 < 3, visa, mastercard).astype(np.int16)
+    truth, result = send(table, n, network=network)
+    np.testing.assert_array_equal(result.network, network)
+    on_visa = network == visa
+    visa_down = truth.network_health == 0
+    assert 0.1 < visa_down[on_visa].mean() < 0.6
+    assert not visa_down[~on_visa].any()
+    assert (result.outcome[visa_down] == FAILED).all()
+    assert (result.decline_code[visa_down] == CODE["channel_unavailable"]).all()
+    assert not (result.outcome[~on_visa] == FAILED).any()
+    np.testing.assert_allclose(truth.p[visa_down, 0], 0.0)
+    np.testing.assert_allclose(truth.p[~visa_down, 0], 0.9)
+
+
+def test_channels_accept_the_networks_they_list_and_charge_their_scheme_fee():
+    table = build(
+        [
+            channel(id="visa_only", networks=[{"id": "visa", "cross_border_percent": 1.0}]),
+            channel(id="any_card"),
+        ],
+        card_networks={"visa": 0.5, "jcb": 0.5},
+    )
+    assert table.network_ids == ("visa", "jcb")  # listed by channels, then held by buyers
+    visa, jcb = 0, 1
+    network = np.array([visa, jcb, -1], dtype=np.int16)
+    candidates = table.candidates(np.full(3, SG), np.array([CARD, CARD, WALLET]), network)
+    np.testing.assert_array_equal(candidates, [[True, True], [False, True], [True, True]])
+    assert table.accepts[:, 0].tolist() == [True, False, True]  # visa, jcb, no network
+    # a MY buyer pays cross-border at the SG acquirer: the network adds its scheme fee
+    fee = table.fee_minor(
+        np.array([0, 0]), np.array([MY, MY]), np.array([10_000, 10_000], dtype=np.int64),
+        np.full(2, table.rates.index["USD"]), np.array([visa, -1], dtype=np.int16),
+    )  # fmt: skip
+    assert fee[0] - fee[1] == 100
 
 
 def test_crypto_settles_a_driftless_price_move_over_the_confirmation():

@@ -18,7 +18,8 @@ def _model(**checkout):
     scenario = resolve_scenario(QUICKSTART, overrides)
     markets = tuple(m.code for m in scenario.markets)
     currencies = ("CNY", "IDR", "THB", "USD")
-    usd_per_minor = {1: 1 / 16_500 / 100, 2: 1 / 33 / 100}  # rough: shortcuts need an amount only
+    # rough: shortcuts and method limits need an amount only
+    usd_per_minor = {0: 1 / 7 / 100, 1: 1 / 16_500 / 100, 2: 1 / 33 / 100, 3: 1 / 100}
     return CheckoutModel(
         scenario,
         markets,
@@ -82,14 +83,15 @@ def test_retry_modes():
     n = attempts.n
     t = attempts["t_s"]
     channel = np.zeros(n, dtype=np.intp)
-    again, gave_up = model.retries(attempts, luck, np.full(n, MAY_RETRY), channel, t)
+    code = np.zeros(n, dtype=np.int8)
+    again, gave_up = model.retries(attempts, luck, np.full(n, MAY_RETRY), channel, code, t)
     assert not gave_up.any()
     assert again.n == n and np.all(again["method"] == attempts["method"])
     assert np.all(again["attempt"] == 2) and np.all(again["t_s"] > t)
-    never, gave_up = model.retries(attempts, luck, np.full(n, CANNOT_RETRY), channel, t)
+    never, gave_up = model.retries(attempts, luck, np.full(n, CANNOT_RETRY), channel, code, t)
     assert gave_up.all()
     assert never.n == 0
-    switched, gave_up = model.retries(attempts, luck, np.full(n, MUST_SWITCH), channel, t)
+    switched, gave_up = model.retries(attempts, luck, np.full(n, MUST_SWITCH), channel, code, t)
     assert switched.n + gave_up.sum() == n
     before = attempts.take(np.isin(attempts["checkout_id"], switched["checkout_id"]))
     assert switched.n > 0 and np.all(switched["method"] != before["method"])
@@ -120,8 +122,9 @@ def _retry_all(model, attempts):
     n = attempts.n
     channel = np.zeros(n, dtype=np.intp)
     mode = np.full(n, MAY_RETRY, dtype=np.int8)
+    code = np.zeros(n, dtype=np.int8)
     retries, _ = model.retries(
-        attempts, model.attempt_luck(attempts), mode, channel, attempts["t_s"]
+        attempts, model.attempt_luck(attempts), mode, channel, code, attempts["t_s"]
     )
     return retries
 

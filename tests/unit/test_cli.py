@@ -93,7 +93,9 @@ def test_summary_holds_every_contract_kpi(quickstart_run: tuple[Path, str]) -> N
     summary = json.loads((quickstart_run[0] / "summary.json").read_text())
     missing = [k for k in CONTRACT_KPIS if k not in summary["kpis"]]
     assert missing == []
-    assert all(isinstance(v, int | float) for v in summary["kpis"].values())
+    breakdowns = paysim.analysis.kpis.BREAKDOWN_DESCRIPTIONS
+    assert all(isinstance(v, int | float) or k in breakdowns for k, v in summary["kpis"].items())
+    assert set(breakdowns) <= set(summary["kpis"])  # latency per channel and per method
     assert summary["kpis"]["ledger_imbalance"] == 0
     assert summary["seed"] == 7  # the scenario's seed when --seed is not given
     assert summary["days"] == pytest.approx(0.1)
@@ -115,9 +117,12 @@ def test_run_prints_the_kpi_table(quickstart_run: tuple[Path, str]) -> None:
     _, printed = quickstart_run
     lines = printed.splitlines()
     assert lines[0].startswith("quickstart: 0.1 days, seed 7")
-    table = {line.split()[0] for line in lines[1:] if line.strip()}
+    kpi_lines = lines[1 : lines.index("")]  # then latency per channel and per method
+    table = {line.split()[0] for line in kpi_lines}
     assert set(CONTRACT_KPIS) <= table  # the contract allows additions
     assert table <= set(paysim.analysis.kpis.KPI_NAMES)
+    assert any(line.startswith("latency by channel") for line in lines)
+    assert any(line.split()[:1] == ["card_sg"] for line in lines)
 
 
 def test_set_changes_the_world(tmp_path: Path, run_cli) -> None:
