@@ -38,6 +38,10 @@ class RunTotals:
     channel_fees: float = 0.0
     routing_regret: float = 0.0
     latency_chunks: list[np.ndarray] = field(default_factory=list)
+    # how the world handled time (see World.step): not KPIs, they show what the order costs
+    rounds: int = 0  # calls handling due attempts, over all windows
+    routing_chunks: int = 0  # router calls of a learning router (one per round otherwise)
+    retries_out_of_order: int = 0  # retries landing where they could change a decided result
     platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,6 +55,7 @@ class RoutingFeedback:
     succeeded: np.ndarray  # bool
     outcome: np.ndarray  # index into OUTCOMES
     latency_ms: np.ndarray
+    decline_code: np.ndarray  # index into DECLINE_CODES (``channel_unavailable``, ...)
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -72,23 +74,39 @@ class Router(Protocol):
         """Learn from results as they arrive."""
 
 
+def known_before_s(t_s: float, refresh_s: float) -> float:
+    """A router deciding at ``t_s`` knows the results that came back before this time.
+
+    ``refresh_s`` is the platform's ``routing_refresh_s``: 0 means every result counts from
+    the moment it comes back; otherwise the router's view is refreshed every ``refresh_s``
+    seconds of the run (at 0, ``refresh_s``, ``2 refresh_s`` ...), with what came back before.
+    """
+    if refresh_s <= 0:
+        return t_s
+    return math.floor(t_s / refresh_s) * refresh_s
+
+
 class FeedbackQueue:
     """Results on their way back to the router: handed over once they have happened."""
 
     def __init__(self) -> None:
         self.waiting: list[RoutingFeedback] = []
+        self.earliest_s = math.inf  # when the first waiting result comes back
 
     def add(self, feedback: RoutingFeedback) -> None:
         """Results of payments just sent (``t_s``: when each result comes back)."""
-        self.waiting.append(feedback)
+        if len(feedback):
+            self.waiting.append(feedback)
+            self.earliest_s = min(self.earliest_s, float(feedback.t_s.min()))
 
-    def deliver(self, router: Router, t1: float) -> None:
-        """Hand ``router`` every result back before ``t1``, in the order they came back."""
-        if not self.waiting:
+    def deliver(self, router: Router, before_s: float) -> None:
+        """Hand ``router`` every result back before ``before_s``, in the order they came back."""
+        if before_s <= self.earliest_s:
             return
         merged = concat_records(self.waiting)
-        arrived = merged.t_s < t1
-        self.waiting = [take_records(merged, ~arrived)] if not arrived.all() else []
-        if arrived.any():
-            ready = take_records(merged, arrived)
-            router.observe(take_records(ready, np.argsort(ready.t_s, kind="stable")))
+        arrived = merged.t_s < before_s
+        later = take_records(merged, ~arrived)
+        self.waiting = [later] if len(later) else []
+        self.earliest_s = float(later.t_s.min()) if len(later) else math.inf
+        ready = take_records(merged, arrived)
+        router.observe(take_records(ready, np.argsort(ready.t_s, kind="stable")))

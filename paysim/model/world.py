@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY, Clock
 from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
-from paysim.model.batch import Batch
+from paysim.model.batch import Batch, concat_records, take_records
 from paysim.model.channels import (
+    CHANNEL_UNAVAILABLE,
     DECLINED,
     NO_CODE,
     OUTCOMES,
@@ -18,7 +21,13 @@ from paysim.model.channels import (
     ChannelResult,
     ChannelTable,
 )
-from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
+from paysim.model.checkout import (
+    ATTEMPT_LUCK,
+    CANNOT_RETRY,
+    MAY_RETRY,
+    MUST_SWITCH,
+    CheckoutModel,
+)
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
@@ -38,10 +47,13 @@ from paysim.model.routing import (
     Router,
     RoutingContext,
     RoutingFeedback,
+    known_before_s,
 )
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
+
+RETRY_DRAW, RETRY_DELAY = ATTEMPT_LUCK.index("retry"), ATTEMPT_LUCK.index("retry_delay")
 
 
 def scenario_currencies(scenario: Scenario) -> tuple[str, ...]:
@@ -129,6 +141,10 @@ class World:
         self.feedback = FeedbackQueue()
         # a router that learns nothing from results need not be sent any
         self.router_learns = not getattr(router.observe, "ignores_feedback", False)
+        self.refresh_s = scenario.platform.routing_refresh_s
+        self.limiters = [limiter for _, limiter in self.channels.limited]
+        # with a learning router or a queue, attempts are handled in strict time order
+        self.in_time_order = self.router_learns or bool(self.limiters)
         self.clock = Clock(horizon_s)
         self.clock.every(scenario.engine.batch_s, self.step, first=True)
         payout_s = scenario.platform.payout.hour_utc * 3600.0
@@ -157,7 +173,16 @@ class World:
 
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
-        """Handle everything that happens in ``[t0, t1)``."""
+        """Handle everything that happens in ``[t0, t1)``.
+
+        Due attempts are handled in rounds, vectorised. A round never goes past the first
+        moment a retry it causes could change what a later attempt of the round met: with a
+        learning router, the first moment any retry could land (the router must route it
+        knowing what it knew then); with a rate-limited channel, the first retry that would
+        change a queue wait already given. So every result is what an event-by-event
+        simulation gives, whatever ``engine.batch_s`` is; a longer window only means fewer,
+        larger rounds. Without either, a round takes every due attempt.
+        """
         self.channels.window_start_s = t0
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
@@ -181,27 +206,66 @@ class World:
                 break
             now = pending.take(due[np.argsort(t_s[due], kind="stable")])
             pending = pending.take(np.flatnonzero(t_s >= t1))
-            pending = Batch.concat([pending, self._attempt(now)])
+            retries, later = self._attempt(now, t1)
+            pending = Batch.concat([pending, later, retries])
+            self.totals.rounds += 1
         self.pending = pending
         self._resolve_status_checks(t1)
-        self.feedback.deliver(self.router, t1)
+        if self.router_learns:
+            self.feedback.deliver(self.router, known_before_s(t1, self.refresh_s))
         self.platform.book_due(t1)
 
-    def _attempt(self, attempts: Batch) -> Batch:
-        """Send due attempts (sorted by time); return the retries they cause."""
+    def _attempt(self, attempts: Batch, t1: float) -> tuple[Batch, Batch]:
+        """Handle due attempts (sorted by time); return the retries they cause and the rest.
+
+        The rest are the attempts this round leaves to the next (see ``step``).
+        """
         known_paid = self.paid_known_at_s[attempts["checkout_id"]] <= attempts["t_s"]
         if known_paid.any():  # a status check found the order paid: nothing left to pay
             attempts = attempts.take(np.flatnonzero(~known_paid))
-        n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
         )
         luck = self.checkout.attempt_luck(attempts)
-        results = AttemptResults.blocked(self._platform_controls(attempts, amount_reporting))
-        send = np.flatnonzero(results.code == NO_CODE)
+        code = self._platform_controls(attempts, amount_reporting)
+        send = np.flatnonzero(code == NO_CODE)
+        result, chosen, later = None, np.empty(0, dtype=np.intp), Batch({})
         if send.size:
-            sent = attempts if send.size == n else attempts.take(send)
-            result, chosen = self._send(sent, amount_reporting[send], luck[send])
+            sent = attempts if send.size == attempts.n else attempts.take(send)
+            blocked_retries = None
+            if self.in_time_order:
+                blocked_retries = Batch({})
+                if send.size < attempts.n:
+                    rows = np.flatnonzero(code != NO_CODE)
+                    blocked = attempts.take(rows)
+                    retry_s = blocked["t_s"] + self._retry_gap_s(blocked["attempt"], luck[rows])
+                    blocked_retries = self._next_attempts(blocked, retry_s)
+            result, chosen, handled = self._send(
+                sent, amount_reporting[send], luck[send], t1, blocked_retries
+            )
+            if handled is not None:  # some wait for the next round
+                keep = np.ones(attempts.n, dtype=bool)
+                keep[send] = False
+                keep[send[handled]] = True
+                later = attempts.take(np.flatnonzero(~keep))
+                attempts, amount_reporting = attempts.take(keep), amount_reporting[keep]
+                code, luck = code[keep], luck[keep]
+                send = np.flatnonzero(code == NO_CODE)
+        return self._settle(attempts, code, amount_reporting, luck, send, chosen, result), later
+
+    def _settle(
+        self,
+        attempts: Batch,
+        code: np.ndarray,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        send: np.ndarray,
+        chosen: np.ndarray,
+        result: ChannelResult | None,
+    ) -> Batch:
+        """Record handled attempts, book what was paid, and return the retries of the rest."""
+        results = AttemptResults.blocked(code)
+        if result is not None and send.size:
             results.fill(send, chosen, result)
         channel, outcome, latency_ms = results.channel, results.outcome, results.latency_ms
         reached = ~np.isnan(latency_ms)
@@ -221,10 +285,204 @@ class World:
                 attempts, np.flatnonzero(pending_capture), results, t_result
             )
         failed = np.flatnonzero(~succeeded)
-        return self._after_failure(
+        retries = self._after_failure(
             attempts, failed, results.code, outcome, latency_ms, pending_capture, t_result,
             channel, luck,
         )  # fmt: skip
+        if self.in_time_order and retries.n and send.size:
+            self._check_retry_order(retries["t_s"], float(attempts["t_s"][send].max()))
+        return retries
+
+    # -- time order ---------------------------------------------------------------------
+    def _retry_gap_s(self, attempt: np.ndarray, luck: np.ndarray) -> np.ndarray:
+        """Time from a failed attempt's result to its retry (``inf``: no retry comes).
+
+        ``attempt``: attempt numbers; ``luck``: their ``attempt_luck``. The buyer's own retry
+        draw and delay, as ``CheckoutModel.retries`` uses them: a lower bound (a buyer may
+        still not retry).
+        """
+        retry = self.checkout.retry
+        may = (attempt < retry.max_attempts) & (luck[:, RETRY_DRAW] < retry.probability)
+        gap_s = np.full(len(attempt), np.inf)
+        if may.any():
+            gap_s[may] = retry.delay_s.ppf(luck[may, RETRY_DELAY])
+        return gap_s
+
+    def _next_attempts(self, attempts: Batch, retry_s: np.ndarray) -> Batch:
+        """The retries ``attempts`` may cause, at ``retry_s``: time, checkout, attempt number."""
+        keep = np.flatnonzero(np.isfinite(retry_s))
+        return Batch(
+            {
+                "t_s": retry_s[keep],
+                "checkout_id": attempts["checkout_id"][keep],
+                "attempt": (attempts["attempt"][keep] + 1).astype(np.int16),
+            },
+            keep.size,
+        )
+
+    def _retry_times_s(
+        self, attempts: Batch, result: ChannelResult, luck: np.ndarray
+    ) -> np.ndarray:
+        """When a retry of each sent attempt may come (``inf`` for a success or no retry).
+
+        As ``_after_failure`` has it: ``_retry_gap_s`` after the result, or after the status
+        check of a timeout when the buyer waits for it.
+        """
+        retry_s = np.full(attempts.n, np.inf)
+        failed = np.flatnonzero(result.outcome != SUCCEEDED)
+        if not failed.size:
+            return retry_s
+        latency_ms = result.latency_ms[failed]
+        t_from = attempts["t_s"][failed] + np.where(np.isnan(latency_ms), 0.0, latency_ms) / 1000.0
+        if self.wait_for_status:
+            timed_out = result.outcome[failed] == TIMEOUT
+            t_from = np.where(timed_out, t_from + self.status_checks.status_check_s, t_from)
+        retry_s[failed] = t_from + self._retry_gap_s(attempts["attempt"][failed], luck[failed])
+        return retry_s
+
+    def _queues_stand_until(self, retries: Batch) -> float:
+        """Until when the waits just given stand, whatever the retries of this round do.
+
+        ``retries``: those that may land before an arrival a queue has admitted in this
+        window. Such a retry either changes a wait there (then the round must end at it) or
+        changes none: the limiter slots it in next round, but the retry of that retry may
+        come as soon as its ``_retry_gap_s`` (of its own luck) after it: the round ends there.
+        """
+        order = np.argsort(retries["t_s"], kind="stable")
+        t_s = retries["t_s"][order]
+        disturbed = np.zeros(t_s.size, dtype=bool)
+        for limiter in self.limiters:
+            disturbed |= limiter.disturbed_by(t_s)
+        stand_s = float(t_s[disturbed].min()) if disturbed.any() else math.inf
+        slotted = np.flatnonzero(~disturbed & (t_s < stand_s))
+        if slotted.size:
+            nxt = retries.take(order[slotted])
+            luck = self.checkout.attempt_luck(nxt)
+            after_s = nxt["t_s"] + self._retry_gap_s(nxt["attempt"], luck)
+            stand_s = min(stand_s, float(after_s.min()))
+        return stand_s
+
+    def _last_admitted_s(self) -> float:
+        """The latest arrival any queue has admitted (retries before it may come late)."""
+        return max(limiter.last_arrival_s for limiter in self.limiters)
+
+    def _check_retry_order(self, retry_s: np.ndarray, routed_until_s: float) -> None:
+        """Count retries landing where they could change a result already decided.
+
+        ``_send`` ends rounds early enough that none does; a retry rule that comes sooner
+        than ``_retry_times_s`` says would show here (the tests hold this at 0).
+        ``routed_until_s``: the last attempt of the round sent to a channel.
+        """
+        if self.router_learns:
+            self.totals.retries_out_of_order += int(np.count_nonzero(retry_s < routed_until_s))
+            return
+        early = np.sort(retry_s[retry_s < self._last_admitted_s()])
+        if not early.size:
+            return
+        disturbed = np.zeros(early.size, dtype=bool)
+        for limiter in self.limiters:
+            disturbed |= limiter.disturbed_by(early)
+        self.totals.retries_out_of_order += int(disturbed.sum())
+
+    def _send(
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        t1: float,
+        blocked_retries: Batch | None = None,
+    ) -> tuple[ChannelResult | None, np.ndarray, np.ndarray | None]:
+        """Route attempts (sorted by time) and let their channels answer, in time order.
+
+        Returns the answers, the channels chosen and which attempts they are (``None``: all);
+        the others wait for the next round (see ``step``). ``blocked_retries``, when time
+        order matters: the retries the attempts the platform blocked may cause.
+        """
+        if blocked_retries is None:
+            result, chosen = self._send_chunk(attempts, amount_reporting, luck)
+            return result, chosen, None
+        if self.router_learns:
+            landing = blocked_retries["t_s"] if blocked_retries.n else np.empty(0)
+            landing = landing[landing < t1]
+            until_s = float(landing.min()) if landing.size else math.inf
+            return self._send_in_chunks(attempts, amount_reporting, luck, t1, until_s)
+        saved = [limiter.state() for limiter in self.limiters]
+        channel = self._route(attempts, amount_reporting)
+        result, best_p = self._answer(attempts, amount_reporting, luck, channel)
+        # only retries landing before an admitted arrival can change a wait given
+        late_s = self._last_admitted_s()
+        retry_s = self._retry_times_s(attempts, result, luck)
+        early = np.flatnonzero(retry_s < late_s)
+        parts = [self._next_attempts(attempts.take(early), retry_s[early])] if early.size else []
+        if blocked_retries.n:
+            parts.append(blocked_retries.take(np.flatnonzero(blocked_retries["t_s"] < late_s)))
+        retries = Batch.concat(parts) if parts else Batch({})
+        handled = None
+        stand_s = self._queues_stand_until(retries) if retries.n else math.inf
+        later = self.channels.is_limited[channel] & (attempts["t_s"] > stand_s)
+        if later.any():  # what queues from there on waits for the next round
+            handled = np.flatnonzero(~later)
+            for limiter, state in zip(self.limiters, saved, strict=True):
+                limiter.restore(state)
+            attempts, channel, best_p = attempts.take(handled), channel[handled], best_p[handled]
+            result = take_records(result, handled)
+            self._readmit(attempts["t_s"], channel, result)
+        self._note_sent(attempts, channel, result, best_p)
+        return result, channel, handled
+
+    def _readmit(self, t_s: np.ndarray, channel: np.ndarray, result: ChannelResult) -> None:
+        """Queue again, in order, the attempts that stand (as ``ChannelTable.process`` did).
+
+        They are a time-ordered head of what each queue admitted, so they get the same waits.
+        """
+        for c, limiter in self.channels.limited:
+            queued = np.flatnonzero((channel == c) & (result.decline_code != CHANNEL_UNAVAILABLE))
+            if queued.size:
+                limiter.admit(t_s[queued], self.channels.window_start_s)
+
+    def _send_in_chunks(
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        t1: float,
+        until_s: float,
+    ) -> tuple[ChannelResult | None, np.ndarray, np.ndarray | None]:
+        """A learning router: route in time-ordered chunks, results delivered between them.
+
+        A chunk is the attempts that know the same results (one refresh period, or with
+        ``routing_refresh_s`` 0 one instant); the round stops where a retry may land.
+        """
+        t_s = attempts["t_s"]
+        results, channels = [], []
+        pos = 0
+        while pos < attempts.n and t_s[pos] <= until_s:
+            self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
+            end = self._chunk_end(t_s, pos, until_s)
+            rows = np.arange(pos, end)
+            chunk = attempts.take(rows)
+            result, channel = self._send_chunk(chunk, amount_reporting[rows], luck[rows])
+            results.append(result)
+            channels.append(channel)
+            retry_s = self._retry_times_s(chunk, result, luck[rows])
+            retry_s = retry_s[retry_s < t1]
+            if retry_s.size:
+                until_s = min(until_s, float(retry_s.min()))
+            self.totals.routing_chunks += 1
+            pos = end
+        handled = None if pos == attempts.n else np.arange(pos)
+        if not results:
+            return None, np.empty(0, dtype=np.intp), handled
+        return concat_records(results), np.concatenate(channels), handled
+
+    def _chunk_end(self, t_s: np.ndarray, pos: int, until_s: float) -> int:
+        """End of the chunk starting at ``pos``: the attempts that know what ``pos`` knows."""
+        if self.refresh_s > 0:
+            next_refresh_s = (math.floor(t_s[pos] / self.refresh_s) + 1) * self.refresh_s
+            end = int(np.searchsorted(t_s, next_refresh_s, side="left"))
+        else:
+            end = int(np.searchsorted(t_s, t_s[pos], side="right"))
+        return max(pos + 1, min(end, int(np.searchsorted(t_s, until_s, side="right"))))
 
     def _schedule_status_checks(
         self, attempts: Batch, late: np.ndarray, results: AttemptResults, t_result: np.ndarray
@@ -326,10 +584,17 @@ class World:
         code = np.where(over_personal, PERSONAL_LIMIT, NO_CODE)
         return np.where(over_kyc, KYC_LIMIT, code).astype(np.int8)
 
-    def _send(
+    def _send_chunk(
         self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray
     ) -> tuple[ChannelResult, np.ndarray]:
-        """Route attempts and let their channels answer."""
+        """Route attempts and let their channels answer, all at once."""
+        channel = self._route(attempts, amount_reporting)
+        result, best_p = self._answer(attempts, amount_reporting, luck, channel)
+        self._note_sent(attempts, channel, result, best_p)
+        return result, channel
+
+    def _route(self, attempts: Batch, amount_reporting: np.ndarray) -> np.ndarray:
+        """The router's channel for each attempt, checked against the candidates."""
         t_s, market = attempts["t_s"], attempts["buyer_market"]
         candidates = self.channels.eligible[market, attempts["method"]]
         view = AttemptView(
@@ -347,21 +612,36 @@ class World:
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
+        return channel
+
+    def _answer(
+        self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray, channel: np.ndarray
+    ) -> tuple[ChannelResult, np.ndarray]:
+        """What the chosen channels answer, and the best true success probability of each."""
+        t_s, market = attempts["t_s"], attempts["buyer_market"]
         truth = self.channels.truth(
             t_s, market, attempts["method"], amount_reporting, attempts["buyer_risk"]
         )
-        best = np.where(candidates, truth.p, -np.inf).max(axis=1)
         result = self.channels.process(
             channel, truth, attempts["amount_minor"], attempts["currency"],
             attempts["checkout_id"], attempts["attempt"], luck[:, 0], luck[:, 1],
         )  # fmt: skip
-        self.totals.routing_regret += float(np.sum(best - result.p_success))
+        candidates = self.channels.eligible[market, attempts["method"]]
+        return result, np.where(candidates, truth.p, -np.inf).max(axis=1)
+
+    def _note_sent(
+        self, attempts: Batch, channel: np.ndarray, result: ChannelResult, best_p: np.ndarray
+    ) -> None:
+        """Totals of the sent attempts, and their results on their way to the router."""
+        self.totals.routing_regret += float(np.sum(best_p - result.p_success))
         self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
         self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
         if self.router_learns:
-            self._queue_feedback(t_s, reached, channel, market, attempts["method"], result)
-        return result, channel
+            self._queue_feedback(
+                attempts["t_s"], reached, channel, attempts["buyer_market"], attempts["method"],
+                result,
+            )  # fmt: skip
 
     def _queue_feedback(
         self,
@@ -377,7 +657,7 @@ class World:
                 t_s=t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
                 channel=channel, buyer_market=market, method=method,
                 succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
-                latency_ms=result.latency_ms,
+                latency_ms=result.latency_ms, decline_code=result.decline_code,
             )
         )  # fmt: skip
 
