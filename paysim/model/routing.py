@@ -92,6 +92,7 @@ class FeedbackQueue:
     def __init__(self) -> None:
         self.waiting: list[RoutingFeedback] = []
         self.earliest_s = math.inf  # when the first waiting result comes back
+        self.delivered_before_s = -math.inf  # the router has every result back before this
 
     def add(self, feedback: RoutingFeedback) -> None:
         """Results of payments just sent (``t_s``: when each result comes back)."""
@@ -101,6 +102,7 @@ class FeedbackQueue:
 
     def deliver(self, router: Router, before_s: float) -> None:
         """Hand ``router`` every result back before ``before_s``, in the order they came back."""
+        self.delivered_before_s = max(self.delivered_before_s, before_s)
         if before_s <= self.earliest_s:
             return
         merged = concat_records(self.waiting)

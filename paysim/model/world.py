@@ -289,8 +289,8 @@ class World:
             attempts, failed, results.code, outcome, latency_ms, pending_capture, t_result,
             channel, luck,
         )  # fmt: skip
-        if self.in_time_order and retries.n and send.size:
-            self._check_retry_order(retries["t_s"], float(attempts["t_s"][send].max()))
+        if self.in_time_order and retries.n:
+            self._check_retry_order(retries["t_s"])
         return retries
 
     # -- time order ---------------------------------------------------------------------
@@ -366,15 +366,20 @@ class World:
         """The latest arrival any queue has admitted (retries before it may come late)."""
         return max(limiter.last_arrival_s for limiter in self.limiters)
 
-    def _check_retry_order(self, retry_s: np.ndarray, routed_until_s: float) -> None:
+    def _check_retry_order(self, retry_s: np.ndarray) -> None:
         """Count retries landing where they could change a result already decided.
 
         ``_send`` ends rounds early enough that none does; a retry rule that comes sooner
         than ``_retry_times_s`` says would show here (the tests hold this at 0).
-        ``routed_until_s``: the last attempt of the round sent to a channel.
         """
         if self.router_learns:
-            self.totals.retries_out_of_order += int(np.count_nonzero(retry_s < routed_until_s))
+            # the router would route these knowing results it should not know yet
+            refresh_s = self.refresh_s
+            known_s = np.floor(retry_s / refresh_s) * refresh_s if refresh_s > 0 else retry_s
+            self.totals.retries_out_of_order += int(
+                np.count_nonzero(known_s < self.feedback.delivered_before_s)
+            )
+        if not self.limiters:
             return
         early = np.sort(retry_s[retry_s < self._last_admitted_s()])
         if not early.size:
@@ -455,10 +460,17 @@ class World:
         """
         t_s = attempts["t_s"]
         results, channels = [], []
+        # with a queue, no retry may land among attempts already admitted: a chunk ends
+        # before the earliest a retry of one of its attempts may come
+        retry_from_s = t_s + self._retry_gap_s(attempts["attempt"], luck) if self.limiters else None
         pos = 0
         while pos < attempts.n and t_s[pos] <= until_s:
             self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
             end = self._chunk_end(t_s, pos, until_s)
+            if retry_from_s is not None and end > pos + 1:
+                earliest_s = np.minimum.accumulate(retry_from_s[pos : end - 1])
+                after = np.flatnonzero(t_s[pos + 1 : end] > earliest_s)
+                end = pos + 1 + int(after[0]) if after.size else end
             rows = np.arange(pos, end)
             chunk = attempts.take(rows)
             result, channel = self._send_chunk(chunk, amount_reporting[rows], luck[rows])

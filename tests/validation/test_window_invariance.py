@@ -142,6 +142,22 @@ def test_a_busy_queue_with_retries_waits_the_same_at_any_window() -> None:
     assert 1_500 < by_window[60.0]["queue_wait_mean_ms"] < 8_000
 
 
+def test_a_learning_router_routes_in_time_order_into_a_busy_queue() -> None:
+    # the router learns (it is sent results, in chunks) but has one channel to choose: the
+    # queue must be what it is with a router that learns nothing, at any window
+    scenario = scenario_from_dict(QUEUE_WORLD)
+    static = queue_kpis(queue_run(60.0, seed=3, days=0.05))
+    for window in (60.0, 300.0):
+        spec = scenario_from_dict(QUEUE_WORLD, {"engine.batch_s": window})
+        world = World(spec, AvoidAfterOutageRouter(), np.random.SeedSequence(3), 0.05 * 86_400)
+        world.run()
+        assert world.totals.retries_out_of_order == 0 and world.totals.routing_chunks > 0
+        payments = world.recorder.to_frame()
+        assert_waits_are_lindleys(payments)
+        assert float((payments["outcome"] == "timeout").mean()) == static["timeout_rate"]
+    assert scenario.platform.routing_refresh_s == 0.0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_busy_queue_with_retries_waits_the_same_at_any_window_long(seed: int) -> None:
