@@ -32,6 +32,7 @@ from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
 from paysim.model.metrics import RunTotals
+from paysim.model.money_calendar import SLOT_S
 from paysim.model.payments_log import (
     IS_HARD_DECLINE,
     KYC_LIMIT,
@@ -146,7 +147,9 @@ class World:
         # with a learning router or a queue, attempts are handled in strict time order
         self.in_time_order = self.router_learns or bool(self.limiters)
         self.clock = Clock(horizon_s)
-        self.clock.every(scenario.engine.batch_s, self.step, first=True)
+        # windows end at every hour too: the money calendar books by the hour, so the daily
+        # payout run sees the same bookings whatever the window
+        self.clock.every(scenario.engine.batch_s, self.step, first=True, align_s=SLOT_S)
         payout_s = scenario.platform.payout.hour_utc * 3600.0
         self.clock.every(
             SECONDS_PER_DAY,
