@@ -21,13 +21,7 @@ from paysim.model.channels import (
     ChannelResult,
     ChannelTable,
 )
-from paysim.model.checkout import (
-    ATTEMPT_LUCK,
-    CANNOT_RETRY,
-    MAY_RETRY,
-    MUST_SWITCH,
-    CheckoutModel,
-)
+from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
 from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
@@ -53,8 +47,7 @@ from paysim.model.routing import (
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
-
-RETRY_DRAW, RETRY_DELAY = ATTEMPT_LUCK.index("retry"), ATTEMPT_LUCK.index("retry_delay")
+from paysim.model.time_order import TimeOrder
 
 
 def scenario_currencies(scenario: Scenario) -> tuple[str, ...]:
@@ -144,8 +137,12 @@ class World:
         self.router_learns = not getattr(router.observe, "ignores_feedback", False)
         self.refresh_s = scenario.platform.routing_refresh_s
         self.limiters = [limiter for _, limiter in self.channels.limited]
-        # with a learning router or a queue, attempts are handled in strict time order
+        # with a learning router or a queue, attempts are handled in time order
         self.in_time_order = self.router_learns or bool(self.limiters)
+        self.order = TimeOrder(
+            self.checkout, self.limiters, self.refresh_s,
+            timeouts.status_check_s if self.wait_for_status else None,
+        )  # fmt: skip
         self.clock = Clock(horizon_s)
         # windows end at every hour too: the money calendar books by the hour, so the daily
         # payout run sees the same bookings whatever the window
@@ -241,8 +238,8 @@ class World:
                 if send.size < attempts.n:
                     rows = np.flatnonzero(code != NO_CODE)
                     blocked = attempts.take(rows)
-                    retry_s = blocked["t_s"] + self._retry_gap_s(blocked["attempt"], luck[rows])
-                    blocked_retries = self._next_attempts(blocked, retry_s)
+                    gap_s = self.order.retry_gap_s(blocked["attempt"], luck[rows])
+                    blocked_retries = self.order.next_attempts(blocked, blocked["t_s"] + gap_s)
             result, chosen, handled = self._send(
                 sent, amount_reporting[send], luck[send], t1, blocked_retries
             )
@@ -293,104 +290,9 @@ class World:
             channel, luck,
         )  # fmt: skip
         if self.in_time_order and retries.n:
-            self._check_retry_order(retries["t_s"])
+            known_s = self.feedback.delivered_before_s if self.router_learns else None
+            self.totals.retries_out_of_order += self.order.out_of_order(retries["t_s"], known_s)
         return retries
-
-    # -- time order ---------------------------------------------------------------------
-    def _retry_gap_s(self, attempt: np.ndarray, luck: np.ndarray) -> np.ndarray:
-        """Time from a failed attempt's result to its retry (``inf``: no retry comes).
-
-        ``attempt``: attempt numbers; ``luck``: their ``attempt_luck``. The buyer's own retry
-        draw and delay, as ``CheckoutModel.retries`` uses them: a lower bound (a buyer may
-        still not retry).
-        """
-        retry = self.checkout.retry
-        may = (attempt < retry.max_attempts) & (luck[:, RETRY_DRAW] < retry.probability)
-        gap_s = np.full(len(attempt), np.inf)
-        if may.any():
-            gap_s[may] = retry.delay_s.ppf(luck[may, RETRY_DELAY])
-        return gap_s
-
-    def _next_attempts(self, attempts: Batch, retry_s: np.ndarray) -> Batch:
-        """The retries ``attempts`` may cause, at ``retry_s``: time, checkout, attempt number."""
-        keep = np.flatnonzero(np.isfinite(retry_s))
-        return Batch(
-            {
-                "t_s": retry_s[keep],
-                "checkout_id": attempts["checkout_id"][keep],
-                "attempt": (attempts["attempt"][keep] + 1).astype(np.int16),
-            },
-            keep.size,
-        )
-
-    def _retry_times_s(
-        self, attempts: Batch, result: ChannelResult, luck: np.ndarray
-    ) -> np.ndarray:
-        """When a retry of each sent attempt may come (``inf`` for a success or no retry).
-
-        As ``_after_failure`` has it: ``_retry_gap_s`` after the result, or after the status
-        check of a timeout when the buyer waits for it.
-        """
-        retry_s = np.full(attempts.n, np.inf)
-        failed = np.flatnonzero(result.outcome != SUCCEEDED)
-        if not failed.size:
-            return retry_s
-        latency_ms = result.latency_ms[failed]
-        t_from = attempts["t_s"][failed] + np.where(np.isnan(latency_ms), 0.0, latency_ms) / 1000.0
-        if self.wait_for_status:
-            timed_out = result.outcome[failed] == TIMEOUT
-            t_from = np.where(timed_out, t_from + self.status_checks.status_check_s, t_from)
-        retry_s[failed] = t_from + self._retry_gap_s(attempts["attempt"][failed], luck[failed])
-        return retry_s
-
-    def _queues_stand_until(self, retries: Batch) -> float:
-        """Until when the waits just given stand, whatever the retries of this round do.
-
-        ``retries``: those that may land before an arrival a queue has admitted in this
-        window. Such a retry either changes a wait there (then the round must end at it) or
-        changes none: the limiter slots it in next round, but the retry of that retry may
-        come as soon as its ``_retry_gap_s`` (of its own luck) after it: the round ends there.
-        """
-        order = np.argsort(retries["t_s"], kind="stable")
-        t_s = retries["t_s"][order]
-        disturbed = np.zeros(t_s.size, dtype=bool)
-        for limiter in self.limiters:
-            disturbed |= limiter.disturbed_by(t_s)
-        stand_s = float(t_s[disturbed].min()) if disturbed.any() else math.inf
-        slotted = np.flatnonzero(~disturbed & (t_s < stand_s))
-        if slotted.size:
-            nxt = retries.take(order[slotted])
-            luck = self.checkout.attempt_luck(nxt)
-            after_s = nxt["t_s"] + self._retry_gap_s(nxt["attempt"], luck)
-            stand_s = min(stand_s, float(after_s.min()))
-        return stand_s
-
-    def _last_admitted_s(self) -> float:
-        """The latest arrival any queue has admitted (retries before it may come late)."""
-        return max(limiter.last_arrival_s for limiter in self.limiters)
-
-    def _check_retry_order(self, retry_s: np.ndarray) -> None:
-        """Count retries landing where they could change a result already decided.
-
-        ``_send`` ends rounds early enough that none does; a retry rule that comes sooner
-        than ``_retry_times_s`` says would show here (the tests hold this at 0).
-        """
-        if self.router_learns:
-            # the router would route these knowing results it should not know yet
-            refresh_s = self.refresh_s
-            known_s = np.floor(retry_s / refresh_s) * refresh_s if refresh_s > 0 else retry_s
-            self.totals.retries_out_of_order += int(
-                np.count_nonzero(known_s < self.feedback.delivered_before_s)
-            )
-        if not self.limiters:
-            return
-        early = np.sort(retry_s[retry_s < self._last_admitted_s()])
-        if not early.size:
-            return
-        disturbed = np.zeros(early.size, dtype=bool)
-        for limiter in self.limiters:
-            disturbed |= limiter.disturbed_by(early)
-        self.totals.retries_out_of_order += int(disturbed.sum())
 
     def _send(
         self,
@@ -414,24 +316,16 @@ class World:
             landing = landing[landing < t1]
             until_s = float(landing.min()) if landing.size else math.inf
             return self._send_in_chunks(attempts, amount_reporting, luck, t1, until_s)
-        saved = [limiter.state() for limiter in self.limiters]
+        saved = self.order.save()
         channel = self._route(attempts, amount_reporting)
         result, best_p = self._answer(attempts, amount_reporting, luck, channel)
-        # only retries landing before an admitted arrival can change a wait given
-        late_s = self._last_admitted_s()
-        retry_s = self._retry_times_s(attempts, result, luck)
-        early = np.flatnonzero(retry_s < late_s)
-        parts = [self._next_attempts(attempts.take(early), retry_s[early])] if early.size else []
-        if blocked_retries.n:
-            parts.append(blocked_retries.take(np.flatnonzero(blocked_retries["t_s"] < late_s)))
-        retries = Batch.concat(parts) if parts else Batch({})
+        retries = self.order.early_retries(attempts, result, luck, blocked_retries)
+        stand_s = self.order.queues_stand_until(retries)
         handled = None
-        stand_s = self._queues_stand_until(retries) if retries.n else math.inf
         later = self.channels.is_limited[channel] & (attempts["t_s"] > stand_s)
         if later.any():  # what queues from there on waits for the next round
             handled = np.flatnonzero(~later)
-            for limiter, state in zip(self.limiters, saved, strict=True):
-                limiter.restore(state)
+            self.order.restore(saved)
             attempts, channel, best_p = attempts.take(handled), channel[handled], best_p[handled]
             result = take_records(result, handled)
             self._readmit(attempts["t_s"], channel, result)
@@ -465,21 +359,19 @@ class World:
         results, channels = [], []
         # with a queue, no retry may land among attempts already admitted: a chunk ends
         # before the earliest a retry of one of its attempts may come
-        retry_from_s = t_s + self._retry_gap_s(attempts["attempt"], luck) if self.limiters else None
+        retry_from_s = None
+        if self.limiters:
+            retry_from_s = t_s + self.order.retry_gap_s(attempts["attempt"], luck)
         pos = 0
         while pos < attempts.n and t_s[pos] <= until_s:
             self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
-            end = self._chunk_end(t_s, pos, until_s)
-            if retry_from_s is not None and end > pos + 1:
-                earliest_s = np.minimum.accumulate(retry_from_s[pos : end - 1])
-                after = np.flatnonzero(t_s[pos + 1 : end] > earliest_s)
-                end = pos + 1 + int(after[0]) if after.size else end
+            end = self.order.chunk_end(t_s, pos, until_s, retry_from_s)
             rows = np.arange(pos, end)
             chunk = attempts.take(rows)
             result, channel = self._send_chunk(chunk, amount_reporting[rows], luck[rows])
             results.append(result)
             channels.append(channel)
-            retry_s = self._retry_times_s(chunk, result, luck[rows])
+            retry_s = self.order.retry_times_s(chunk, result, luck[rows])
             retry_s = retry_s[retry_s < t1]
             if retry_s.size:
                 until_s = min(until_s, float(retry_s.min()))
@@ -489,15 +381,6 @@ class World:
         if not results:
             return None, np.empty(0, dtype=np.intp), handled
         return concat_records(results), np.concatenate(channels), handled
-
-    def _chunk_end(self, t_s: np.ndarray, pos: int, until_s: float) -> int:
-        """End of the chunk starting at ``pos``: the attempts that know what ``pos`` knows."""
-        if self.refresh_s > 0:
-            next_refresh_s = (math.floor(t_s[pos] / self.refresh_s) + 1) * self.refresh_s
-            end = int(np.searchsorted(t_s, next_refresh_s, side="left"))
-        else:
-            end = int(np.searchsorted(t_s, t_s[pos], side="right"))
-        return max(pos + 1, min(end, int(np.searchsorted(t_s, until_s, side="right"))))
 
     def _schedule_status_checks(
         self, attempts: Batch, late: np.ndarray, results: AttemptResults, t_result: np.ndarray
