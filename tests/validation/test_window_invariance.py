@@ -167,6 +167,24 @@ def test_a_busy_queue_with_retries_waits_the_same_at_any_window_long(seed: int) 
     assert_same_within_noise({window: queue_kpis(result) for window, result in runs.items()})
 
 
+# -- whole shipped worlds -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("scenario", "days", "windows_s"),
+    [("quickstart", 0.3, (13.0, 60.0, 900.0)), ("flagship", 0.1, (30.0, 300.0))],
+)
+def test_a_shipped_world_gives_the_same_kpis_at_any_window(scenario, days, windows_s) -> None:
+    # campaigns, group buys, card networks, rate limits, timeouts and status checks, the
+    # money calendar: every KPI agrees (to rounding: sums are taken in other groupings)
+    path = f"scenarios/{scenario}.yaml"
+    runs = [
+        paysim.simulate(path, seed=4, days=days, overrides={"engine.batch_s": window}).kpis
+        for window in windows_s
+    ]
+    for kpis in runs[1:]:
+        for name, value in runs[0].items():
+            assert kpis[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
+
+
 # -- a learning router facing outages -----------------------------------------------------
 HOLD_S = 60.0
 
