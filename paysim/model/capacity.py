@@ -123,6 +123,8 @@ class RateLimiter:
         queue behind one another: counted as a disturbance, which is conservative).
         """
         disturbed = np.zeros(len(t_s), dtype=bool)
+        if len(t_s) <= 4:  # the usual few: one at a time costs less than arrays
+            return self._disturbed_few(t_s, disturbed)
         late = np.flatnonzero(t_s < self.last_arrival_s)
         if not late.size:
             return disturbed
@@ -137,6 +139,20 @@ class RateLimiter:
         disturbed[late] = (before > t) | (t + s > after)
         if len(t) > 1:
             disturbed[late[1:]] |= t[1:] - t[:-1] < s
+        return disturbed
+
+    def _disturbed_few(self, t_s: np.ndarray, disturbed: np.ndarray) -> np.ndarray:
+        """``disturbed_by`` for a handful of arrivals (the same rules, one by one)."""
+        s, last_late = self.service_s, -math.inf
+        arrivals, departures = self.arrivals_s, self.departures_s
+        for k, t in enumerate(t_s.tolist()):
+            if t >= self.last_arrival_s:
+                continue
+            j = int(np.searchsorted(arrivals, t, side="right"))
+            before = departures[j - 1] if j else -math.inf
+            after = arrivals[j] if j < len(arrivals) else math.inf
+            disturbed[k] = before > t or t + s > after or t - last_late < s
+            last_late = t
         return disturbed
 
     def _slot_in_idle(self, t_s: np.ndarray) -> bool:

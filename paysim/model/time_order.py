@@ -28,7 +28,7 @@ import numpy as np
 from paysim.model.batch import Batch
 from paysim.model.capacity import RateLimiter
 from paysim.model.channels import SUCCEEDED, TIMEOUT, ChannelResult
-from paysim.model.checkout import ATTEMPT_LUCK, CheckoutModel
+from paysim.model.checkout import ATTEMPT_LUCK, ATTEMPTS_PER_KEY, CheckoutModel
 
 RETRY_DRAW, RETRY_DELAY = ATTEMPT_LUCK.index("retry"), ATTEMPT_LUCK.index("retry_delay")
 QueueStates = list[tuple[float, float, np.ndarray, np.ndarray]]
@@ -79,14 +79,20 @@ class TimeOrder:
         return retry_s
 
     @staticmethod
-    def next_attempts(attempts: Batch, retry_s: np.ndarray) -> Batch:
-        """The retries ``attempts`` may cause, at ``retry_s``: time, checkout, attempt number."""
+    def next_attempts(
+        attempts: Batch, retry_s: np.ndarray, rows: np.ndarray | None = None
+    ) -> Batch:
+        """The retries the ``rows`` of ``attempts`` may cause, at ``retry_s`` (one per row).
+
+        Only what places a retry in time: its time, checkout and attempt number.
+        """
         keep = np.flatnonzero(np.isfinite(retry_s))
+        at = keep if rows is None else rows[keep]
         return Batch(
             {
                 "t_s": retry_s[keep],
-                "checkout_id": attempts["checkout_id"][keep],
-                "attempt": (attempts["attempt"][keep] + 1).astype(np.int16),
+                "checkout_id": attempts["checkout_id"][at],
+                "attempt": (attempts["attempt"][at] + 1).astype(np.int16),
             },
             keep.size,
         )
@@ -112,7 +118,7 @@ class TimeOrder:
         late_s = self.last_admitted_s()
         retry_s = self.retry_times_s(attempts, result, luck)
         early = np.flatnonzero(retry_s < late_s)
-        parts = [self.next_attempts(attempts.take(early), retry_s[early])] if early.size else []
+        parts = [self.next_attempts(attempts, retry_s[early], early)] if early.size else []
         if blocked.n:
             parts.append(blocked.take(np.flatnonzero(blocked["t_s"] < late_s)))
         return Batch.concat(parts) if parts else Batch({})
@@ -127,8 +133,11 @@ class TimeOrder:
         stand_s = float(t_s[disturbed].min()) if disturbed.any() else math.inf
         slotted = np.flatnonzero(~disturbed & (t_s < stand_s))
         if slotted.size:  # slotted in next round; their own retries may land from here on
-            nxt = retries.take(order[slotted])
-            after_s = nxt["t_s"] + self.retry_gap_s(nxt["attempt"], self.checkout.attempt_luck(nxt))
+            rows = order[slotted]
+            attempt = retries["attempt"][rows]
+            keys = retries["checkout_id"][rows] * ATTEMPTS_PER_KEY + attempt
+            luck = self.checkout.attempt_luck_stream.uniforms(keys, RETRY_DELAY + 1)
+            after_s = retries["t_s"][rows] + self.retry_gap_s(attempt, luck)
             stand_s = min(stand_s, float(after_s.min()))
         return stand_s
 
@@ -172,7 +181,7 @@ class TimeOrder:
             refresh_s = self.refresh_s
             known_s = np.floor(retry_s / refresh_s) * refresh_s if refresh_s > 0 else retry_s
             count += int(np.count_nonzero(known_s < known_before_s))
-        if self.limiters:
+        if self.limiters and retry_s.min() < self.last_admitted_s():
             early = np.sort(retry_s[retry_s < self.last_admitted_s()])
             if early.size:
                 count += int(self._disturbed(early).sum())

@@ -237,9 +237,9 @@ class World:
                 blocked_retries = Batch({})
                 if send.size < attempts.n:
                     rows = np.flatnonzero(code != NO_CODE)
-                    blocked = attempts.take(rows)
-                    gap_s = self.order.retry_gap_s(blocked["attempt"], luck[rows])
-                    blocked_retries = self.order.next_attempts(blocked, blocked["t_s"] + gap_s)
+                    gap_s = self.order.retry_gap_s(attempts["attempt"][rows], luck[rows])
+                    retry_s = attempts["t_s"][rows] + gap_s
+                    blocked_retries = self.order.next_attempts(attempts, retry_s, rows)
             result, chosen, handled = self._send(
                 sent, amount_reporting[send], luck[send], t1, blocked_retries
             )
@@ -323,7 +323,7 @@ class World:
         stand_s = self.order.queues_stand_until(retries)
         handled = None
         later = self.channels.is_limited[channel] & (attempts["t_s"] > stand_s)
-        if later.any():  # what queues from there on waits for the next round
+        if stand_s < math.inf and later.any():  # what queues from there on waits
             handled = np.flatnonzero(~later)
             self.order.restore(saved)
             attempts, channel, best_p = attempts.take(handled), channel[handled], best_p[handled]

@@ -221,3 +221,15 @@ def test_a_restored_queue_forgets_what_was_admitted_since():
     limiter.restore(saved)
     assert limiter.free_at_s == saved[0] and limiter.last_arrival_s == 1.3
     np.testing.assert_array_equal(limiter.admit(np.array([1.4, 1.5, 3.0])), first)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_disturbed_by_gives_the_same_for_a_few_arrivals_and_for_many(seed):
+    rng = np.random.default_rng(seed)
+    limiter = RateLimiter(1.0, max_wait_s=3.0)
+    t = poisson_arrivals(0.7, 200, rng)
+    limiter.admit(t)
+    for _ in range(50):
+        few = np.sort(rng.uniform(t[0], t[-1], 3))
+        padded = np.concatenate([few, t[-1] + np.array([5.0, 6.0])])  # late ones first
+        np.testing.assert_array_equal(limiter.disturbed_by(few), limiter.disturbed_by(padded)[:3])
