@@ -71,7 +71,12 @@ class Router(Protocol):
         """The channel index for each payment, among its candidates."""
 
     def observe(self, feedback: RoutingFeedback) -> None:
-        """Learn from results as they arrive."""
+        """Learn from results as they arrive.
+
+        The world calls it before routing payments at time t with the results that came
+        back before t (``platform.routing_refresh_s`` 0) or before the last refresh
+        (``known_before_s``), whatever ``engine.batch_s`` is.
+        """
 
 
 def known_before_s(t_s: float, refresh_s: float) -> float:
