@@ -95,9 +95,10 @@ class PlatformSpec(Spec):
     engine asks for an ``update-gateway-score`` call after every transaction and scores a
     sliding window of the latest ones; Agrawal and Patil, arXiv 2510.16735, 2025, describe its
     feedback loop updating scores from each post-transaction signal). With R > 0 the view is
-    refreshed every R seconds of the run, as a periodic score job would (a vendor re-ranks
-    every 4 s [V]): a decision at t sees what came back before floor(t / R) R. Either way it
-    is independent of ``engine.batch_s``; a larger R only makes learning routers faster.
+    refreshed every R seconds of the run, as a periodic score job would (whaliepay.com
+    advertises re-ranking every 4 s [V]): a decision at t sees what came back before
+    floor(t / R) R. Either way it is independent of ``engine.batch_s``; a larger R makes
+    learning routers faster, not different in kind.
     """
 
     take_rate_percent: float = Field(default=5.0, ge=0, le=100)
