@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 import numpy as np
-
-from paysim.model.batch import concat_records, take_records
 
 
 @dataclass(frozen=True)
@@ -110,10 +108,20 @@ class FeedbackQueue:
         self.delivered_before_s = max(self.delivered_before_s, before_s)
         if before_s <= self.earliest_s:
             return
-        merged = concat_records(self.waiting)
-        arrived = merged.t_s < before_s
-        later = take_records(merged, ~arrived)
-        self.waiting = [later] if len(later) else []
-        self.earliest_s = float(later.t_s.min()) if len(later) else math.inf
-        ready = take_records(merged, arrived)
-        router.observe(take_records(ready, np.argsort(ready.t_s, kind="stable")))
+        columns = {
+            name: np.concatenate([getattr(part, name) for part in self.waiting])
+            for name in _FEEDBACK_FIELDS
+        }
+        t_s = columns["t_s"]
+        arrived = t_s < before_s
+        ready = np.flatnonzero(arrived)
+        ready = ready[np.argsort(t_s[ready], kind="stable")]
+        later = np.flatnonzero(~arrived)
+        self.waiting = [RoutingFeedback(**{k: v[later] for k, v in columns.items()})]
+        self.earliest_s = float(t_s[later].min()) if later.size else math.inf
+        if not later.size:
+            self.waiting = []
+        router.observe(RoutingFeedback(**{k: v[ready] for k, v in columns.items()}))
+
+
+_FEEDBACK_FIELDS = tuple(f.name for f in fields(RoutingFeedback))

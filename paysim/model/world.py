@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ from paysim.model.channels import (
     TIMEOUT,
     ChannelResult,
     ChannelTable,
+    ChannelTruth,
 )
 from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
 from paysim.model.demand import DemandModel
@@ -82,6 +84,12 @@ def routing_context(
         reporting_currency=scenario.reporting_currency,
         rng=rng,
     )
+
+
+def _truth_rows(truth: ChannelTruth, rows: np.ndarray) -> ChannelTruth:
+    """The rows of ``truth`` for some of its payments."""
+    parts = {f.name: getattr(truth, f.name) for f in dataclasses.fields(truth)}
+    return ChannelTruth(**{k: None if v is None else v[rows] for k, v in parts.items()})
 
 
 class World:
@@ -362,13 +370,16 @@ class World:
         retry_from_s = None
         if self.limiters:
             retry_from_s = t_s + self.order.retry_gap_s(attempts["attempt"], luck)
+        truth = self._truth(attempts, amount_reporting)  # the same whatever is routed
         pos = 0
         while pos < attempts.n and t_s[pos] <= until_s:
             self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
             end = self.order.chunk_end(t_s, pos, until_s, retry_from_s)
             rows = np.arange(pos, end)
             chunk = attempts.take(rows)
-            result, channel = self._send_chunk(chunk, amount_reporting[rows], luck[rows])
+            result, channel = self._send_chunk(
+                chunk, amount_reporting[rows], luck[rows], _truth_rows(truth, rows)
+            )
             results.append(result)
             channels.append(channel)
             retry_s = self.order.retry_times_s(chunk, result, luck[rows])
@@ -483,11 +494,15 @@ class World:
         return np.where(over_kyc, KYC_LIMIT, code).astype(np.int8)
 
     def _send_chunk(
-        self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        truth: ChannelTruth | None = None,
     ) -> tuple[ChannelResult, np.ndarray]:
         """Route attempts and let their channels answer, all at once."""
         channel = self._route(attempts, amount_reporting)
-        result, best_p = self._answer(attempts, amount_reporting, luck, channel)
+        result, best_p = self._answer(attempts, amount_reporting, luck, channel, truth)
         self._note_sent(attempts, channel, result, best_p)
         return result, channel
 
@@ -512,14 +527,28 @@ class World:
             )
         return channel
 
+    def _truth(self, attempts: Batch, amount_reporting: np.ndarray) -> ChannelTruth:
+        """What every channel would do with each attempt, at its time (``ChannelTable.truth``)."""
+        return self.channels.truth(
+            attempts["t_s"], attempts["buyer_market"], attempts["method"], amount_reporting,
+            attempts["buyer_risk"],
+        )  # fmt: skip
+
     def _answer(
-        self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray, channel: np.ndarray
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        channel: np.ndarray,
+        truth: ChannelTruth | None = None,
     ) -> tuple[ChannelResult, np.ndarray]:
-        """What the chosen channels answer, and the best true success probability of each."""
-        t_s, market = attempts["t_s"], attempts["buyer_market"]
-        truth = self.channels.truth(
-            t_s, market, attempts["method"], amount_reporting, attempts["buyer_risk"]
-        )
+        """What the chosen channels answer, and the best true success probability of each.
+
+        ``truth``: the attempts' ``_truth`` if already known (it depends on nothing routed).
+        """
+        market = attempts["buyer_market"]
+        if truth is None:
+            truth = self._truth(attempts, amount_reporting)
         result = self.channels.process(
             channel, truth, attempts["amount_minor"], attempts["currency"],
             attempts["checkout_id"], attempts["attempt"], luck[:, 0], luck[:, 1],
