@@ -50,6 +50,7 @@ class Clock:
         start_s: float = 0.0,
         first: bool = False,
         partial_last: bool = True,
+        align_s: float | None = None,
     ) -> None:
         """Call ``handler(t0, t1)`` at the end of each window of ``period_s`` seconds.
 
@@ -58,24 +59,40 @@ class Clock:
         02:00 does not also run at the horizon). A negative ``start_s`` puts the first run
         inside the horizon: ``start_s=2h - 1 day, period_s=1 day`` runs daily at 02:00. With
         ``first``, the handler runs before any other job due at the same instant (the payment
-        windows use it, so a payout run at midnight sees the payments up to midnight).
+        windows use it, so a payout run at midnight sees the payments up to midnight). With
+        ``align_s``, a window that spans a multiple of ``align_s`` is cut there too, so a job
+        at such an instant (an hourly booking, a payout at 02:00) sees every window before it
+        whatever ``period_s`` is.
         """
         if period_s <= 0:
             raise ValueError(f"period_s ({period_s}) must be greater than 0")
         priority = simpy.events.URGENT if first else simpy.events.NORMAL
-        self.env.process(self._periodic(period_s, handler, start_s, priority, partial_last))
+        windows = self._windows(period_s, start_s, partial_last)
+        if align_s is not None:
+            slack = max(1e-9 * period_s, 8 * math.ulp(self.horizon_s))
+            windows = self._aligned(windows, align_s, slack)
+        self.env.process(self._periodic(windows, handler, priority))
 
     def _periodic(
-        self,
-        period_s: float,
-        handler: WindowHandler,
-        start_s: float,
-        priority: int,
-        partial_last: bool,
+        self, windows: Iterator[tuple[float, float]], handler: WindowHandler, priority: int
     ) -> Generator[simpy.events.Event, Any, None]:
-        for t0, t1 in self._windows(period_s, start_s, partial_last):
+        for t0, t1 in windows:
             yield _Wake(self.env, t1 - self.env.now, priority)
             handler(t0, t1)
+
+    @staticmethod
+    def _aligned(
+        windows: Iterator[tuple[float, float]], align_s: float, slack: float
+    ) -> Iterator[tuple[float, float]]:
+        """The windows, each cut at the multiples of ``align_s`` inside it."""
+        for t0, t1 in windows:
+            edge = (math.floor(t0 / align_s) + 1) * align_s
+            while edge < t1 - slack:
+                if edge > t0 + slack:
+                    yield t0, edge
+                    t0 = edge
+                edge += align_s
+            yield t0, t1
 
     def _windows(
         self, period_s: float, start_s: float, partial_last: bool

@@ -13,6 +13,12 @@ first rejection the queue is walked one payment at a time until it empties, then
 vectorised form resumes. The state carried across windows is the time the server frees up,
 plus the admitted payments still able to delay a retry that lands in a handled window.
 
+The world hands a limiter its arrivals in time order. The one exception it allows is an
+arrival that changes no wait already given (``disturbed_by`` says which would): it finds the
+server idle and is served before the next admitted arrival. Anything else would need the waits
+of payments already decided to change, so the world keeps such arrivals from happening (it
+handles fewer payments at once instead), and the queue is the same whatever the window.
+
 With Poisson arrivals this is an M/D/1 queue (M/D/1/K with ``queue_max``), checked against
 the Pollaczek-Khinchine mean wait and the M/D/1/K blocking probability in the validation tests.
 """
@@ -99,6 +105,55 @@ class RateLimiter:
                 start = self._sequential(t_s, wait, start)
         self._forget(float(t_s[0]) if no_arrival_before_s is None else no_arrival_before_s)
         return wait
+
+    def state(self) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """The queue as it is now, to put back with ``restore`` (arrays are never edited)."""
+        return (self.free_at_s, self.last_arrival_s, self.arrivals_s, self.departures_s)
+
+    def restore(self, state: tuple[float, float, np.ndarray, np.ndarray]) -> None:
+        """Put back a queue saved by ``state``: undo the arrivals admitted since."""
+        self.free_at_s, self.last_arrival_s, self.arrivals_s, self.departures_s = state
+
+    def disturbed_by(self, t_s: np.ndarray) -> np.ndarray:
+        """Per arrival time (sorted): whether an arrival then would change a wait given.
+
+        An arrival after the last admitted one changes nothing given. An earlier one changes
+        nothing only if it finds the server idle, is served before the next admitted arrival,
+        and is at least one service apart from the other early ones in ``t_s`` (they could
+        queue behind one another: counted as a disturbance, which is conservative).
+        """
+        disturbed = np.zeros(len(t_s), dtype=bool)
+        if len(t_s) <= 4:  # the usual few: one at a time costs less than arrays
+            return self._disturbed_few(t_s, disturbed)
+        late = np.flatnonzero(t_s < self.last_arrival_s)
+        if not late.size:
+            return disturbed
+        t, s = t_s[late], self.service_s
+        known = len(self.arrivals_s)
+        j = np.searchsorted(self.arrivals_s, t, side="right")
+        before = np.full(len(t), -math.inf)
+        after = np.full(len(t), math.inf)
+        if known:
+            before[j > 0] = self.departures_s[j[j > 0] - 1]
+            after[j < known] = self.arrivals_s[j[j < known]]
+        disturbed[late] = (before > t) | (t + s > after)
+        if len(t) > 1:
+            disturbed[late[1:]] |= t[1:] - t[:-1] < s
+        return disturbed
+
+    def _disturbed_few(self, t_s: np.ndarray, disturbed: np.ndarray) -> np.ndarray:
+        """``disturbed_by`` for a handful of arrivals (the same rules, one by one)."""
+        s, last_late = self.service_s, -math.inf
+        arrivals, departures = self.arrivals_s, self.departures_s
+        for k, t in enumerate(t_s.tolist()):
+            if t >= self.last_arrival_s:
+                continue
+            j = int(np.searchsorted(arrivals, t, side="right"))
+            before = departures[j - 1] if j else -math.inf
+            after = arrivals[j] if j < len(arrivals) else math.inf
+            disturbed[k] = before > t or t + s > after or t - last_late < s
+            last_late = t
+        return disturbed
 
     def _slot_in_idle(self, t_s: np.ndarray) -> bool:
         """Slot in late arrivals at once if each finds the server idle and delays nobody.

@@ -3,9 +3,11 @@
 The organic rate of each corridor is piecewise constant on a 15-minute grid: orders per day ×
 corridor share × the buyer market's diurnal weight at its local hour. Campaigns (live-streams,
 flash sales) add their extra rate on a grid refined at their boundaries (``campaigns.py``).
-Arrivals in a window are drawn exactly: a Poisson count with the integrated rate, times by
-inverting the cumulative rate, then a component (corridor and campaign) in proportion to the
-component rates of the cell each arrival falls in.
+Arrivals are drawn exactly, an hour at a time: a Poisson count with the integrated rate, times
+by inverting the cumulative rate, then a component (corridor and campaign) in proportion to the
+component rates of the cell each arrival falls in. The world's windows are then served from the
+drawn hour, so the arrivals of a run do not depend on the window (``engine.batch_s``): changing
+it changes the speed, never who arrives when.
 
 Group buys are a cluster process on top: groups open at a rate proportional to the organic
 rate, and each brings a burst of orders for one item from one seller over the next minutes.
@@ -23,6 +25,7 @@ from paysim.model.batch import concat_records, take_records
 from paysim.model.spec import Scenario
 
 CELL_S = 900.0
+ARRIVAL_BLOCK_S = 3600.0  # arrivals are drawn this far ahead, whatever the window
 
 # Hourly weights, local time. ``social_commerce``: evening peak from live-stream shopping
 # (assumption: shape of the 20:00-22:00 prime-time peak reported for live commerce in SEA and
@@ -77,7 +80,10 @@ GROUP_LUCK_STREAM = "group_buy"
 
 
 class DemandModel:
-    """Arrival process over the whole horizon, served window by window."""
+    """Arrival process over the whole horizon, drawn an hour at a time, served window by window.
+
+    Windows must be asked for in order (each ``t0`` the previous ``t1``), as the world does.
+    """
 
     def __init__(
         self, scenario: Scenario, horizon_s: float, streams: RandomStreams | None = None
@@ -105,6 +111,10 @@ class DemandModel:
             campaign_model.targets(demand.campaigns, demand.corridors),
         )
         self.groups = GroupBuys(scenario, self.grid_edges_s, organic, streams)
+        self.horizon_s = horizon_s
+        self.drawn_until_s = 0.0  # single arrivals are drawn up to here ...
+        self.served_until_s = 0.0  # ... and handed out up to here
+        self.waiting = Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
 
     def intensity(self, t_s: np.ndarray | float) -> np.ndarray:
         """Expected number of (non-group) arrivals in ``[0, t_s)``."""
@@ -129,6 +139,25 @@ class DemandModel:
         )
 
     def _singles(self, t0: float, t1: float, stream: BlockStream) -> Arrivals:
+        """Non-group arrivals in ``[t0, t1)``, from the hours drawn so far."""
+        if t0 < self.served_until_s:
+            raise ValueError(f"t0 ({t0}) must not be before the last window's end")
+        self.served_until_s = t1
+        while self.drawn_until_s < min(t1, self.horizon_s):
+            start = self.drawn_until_s
+            self.drawn_until_s = min(start + ARRIVAL_BLOCK_S, self.horizon_s)
+            drawn = self._draw(start, self.drawn_until_s, stream)
+            if len(drawn.t_s):
+                self.waiting = concat_records([self.waiting, drawn])
+        due = int(np.searchsorted(self.waiting.t_s, t1, side="left"))
+        if not due:
+            return Arrivals(np.empty(0), np.empty(0, dtype=np.intp))
+        now = take_records(self.waiting, np.arange(due))
+        self.waiting = take_records(self.waiting, np.arange(due, len(self.waiting.t_s)))
+        return now
+
+    def _draw(self, t0: float, t1: float, stream: BlockStream) -> Arrivals:
+        """Draw the single arrivals of one block ``[t0, t1)`` (sorted)."""
         low, high = self.intensity(t0), self.intensity(t1)
         n = int(stream.generator.poisson(high - low))
         if n == 0:

@@ -42,6 +42,10 @@ class RunTotals:
     latency_method_chunks: list[np.ndarray] = field(default_factory=list)
     channel_attempts: int = 0  # attempts a channel saw (not blocked by the platform)
     cross_border_attempts: int = 0  # of those, acquired outside the buyer's market
+    # how the world handled time (see World.step): not KPIs, they show what the order costs
+    rounds: int = 0  # calls handling due attempts, over all windows
+    routing_chunks: int = 0  # router calls of a learning router (one per round otherwise)
+    retries_out_of_order: int = 0  # retries landing where they could change a decided result
     platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
     channel_ids: tuple[str, ...] = ()
 

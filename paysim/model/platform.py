@@ -313,7 +313,10 @@ class Platform:
         calendar = self.calendar
         if min(int(t_s // SLOT_S), calendar.n_slots) > calendar.next_slot or t_s >= self.horizon_s:
             self.flush()  # before the slots are handed out, so nothing is booked late
-        for slot in calendar.slots_ending_by(t_s):
+        slots = calendar.slots_ending_by(t_s)
+        if len(slots):  # between slots balances only grow with captures: peak just before
+            self._watch()
+        for slot in slots:
             due = calendar.due[slot]
             if not due.any():
                 continue

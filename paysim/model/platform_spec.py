@@ -88,6 +88,17 @@ class PlatformSpec(Spec):
     campaign orders are deducted from the seller's share (``commission_paid_by: seller``, as
     TikTok Shop's affiliate programme works: the seller sets the rate and it comes out of the
     order) or paid by the platform as its own expense (``platform``).
+
+    ``routing_refresh_s``: how often a learning router's view of results is refreshed. At 0
+    (the default) a routing decision at time t uses every result that came back before t:
+    orchestrators update gateway scores after each transaction (Juspay's open-source decision
+    engine asks for an ``update-gateway-score`` call after every transaction and scores a
+    sliding window of the latest ones; Agrawal and Patil, arXiv 2510.16735, 2025, describe its
+    feedback loop updating scores from each post-transaction signal). With R > 0 the view is
+    refreshed every R seconds of the run, as a periodic score job would (whaliepay.com
+    advertises re-ranking every 4 s [V]): a decision at t sees what came back before
+    floor(t / R) R. Either way it is independent of ``engine.batch_s``; a larger R makes
+    learning routers faster, not different in kind.
     """
 
     take_rate_percent: float = Field(default=5.0, ge=0, le=100)
@@ -103,6 +114,7 @@ class PlatformSpec(Spec):
     auto_release_days: float = Field(default=7.0, ge=0)
     release_at_shipment_percent: float = Field(default=0.0, ge=0, le=100)
     commission_paid_by: Literal["seller", "platform"] = "seller"
+    routing_refresh_s: float = Field(default=0.0, ge=0, le=86_400)
     payout: PayoutSpec = Field(default_factory=PayoutSpec)
     refunds: RefundSpec = Field(default_factory=RefundSpec)
     disputes: DisputeSpec = Field(default_factory=DisputeSpec)

@@ -8,12 +8,11 @@ the model only calls it (``bind``, ``choose``, ``observe``) and never imports it
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from paysim.model.batch import concat_records, take_records
 
 if TYPE_CHECKING:
     from paysim.strategies.routing.base import BaseRouter
@@ -123,6 +122,7 @@ class RoutingFeedback:
     succeeded: np.ndarray  # bool
     outcome: np.ndarray  # index into OUTCOMES
     latency_ms: np.ndarray  # NaN when the channel was not reached
+    decline_code: np.ndarray  # index into DECLINE_CODES (``channel_unavailable``, ...)
 
     def __post_init__(self) -> None:
         _read_only(self)
@@ -131,23 +131,51 @@ class RoutingFeedback:
         return len(self.t_s)
 
 
+def known_before_s(t_s: float, refresh_s: float) -> float:
+    """A router deciding at ``t_s`` knows the results that came back before this time.
+
+    ``refresh_s`` is the platform's ``routing_refresh_s``: 0 means every result counts from
+    the moment it comes back; otherwise the router's view is refreshed every ``refresh_s``
+    seconds of the run (at 0, ``refresh_s``, ``2 refresh_s`` ...), with what came back before.
+    """
+    if refresh_s <= 0:
+        return t_s
+    return math.floor(t_s / refresh_s) * refresh_s
+
+
 class FeedbackQueue:
     """Results on their way back to the router: handed over once they have happened."""
 
     def __init__(self) -> None:
         self.waiting: list[RoutingFeedback] = []
+        self.earliest_s = math.inf  # when the first waiting result comes back
+        self.delivered_before_s = -math.inf  # the router has every result back before this
 
     def add(self, feedback: RoutingFeedback) -> None:
         """Results of payments just sent (``t_s``: when each result comes back)."""
-        self.waiting.append(feedback)
+        if len(feedback):
+            self.waiting.append(feedback)
+            self.earliest_s = min(self.earliest_s, float(feedback.t_s.min()))
 
-    def deliver(self, router: BaseRouter, t1: float) -> None:
-        """Hand ``router`` every result back before ``t1``, in the order they came back."""
-        if not self.waiting:
+    def deliver(self, router: BaseRouter, before_s: float) -> None:
+        """Hand ``router`` every result back before ``before_s``, in the order they came back."""
+        self.delivered_before_s = max(self.delivered_before_s, before_s)
+        if before_s <= self.earliest_s:
             return
-        merged = concat_records(self.waiting)
-        arrived = merged.t_s < t1
-        self.waiting = [take_records(merged, ~arrived)] if not arrived.all() else []
-        if arrived.any():
-            ready = take_records(merged, arrived)
-            router.observe(take_records(ready, np.argsort(ready.t_s, kind="stable")))
+        columns = {
+            name: np.concatenate([getattr(part, name) for part in self.waiting])
+            for name in _FEEDBACK_FIELDS
+        }
+        t_s = columns["t_s"]
+        arrived = t_s < before_s
+        ready = np.flatnonzero(arrived)
+        ready = ready[np.argsort(t_s[ready], kind="stable")]
+        later = np.flatnonzero(~arrived)
+        self.waiting = [RoutingFeedback(**{k: v[later] for k, v in columns.items()})]
+        self.earliest_s = float(t_s[later].min()) if later.size else math.inf
+        if not later.size:
+            self.waiting = []
+        router.observe(RoutingFeedback(**{k: v[ready] for k, v in columns.items()}))
+
+
+_FEEDBACK_FIELDS = tuple(f.name for f in fields(RoutingFeedback))

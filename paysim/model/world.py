@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,8 +12,9 @@ from paysim.engine.clock import SECONDS_PER_DAY, Clock
 from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
-from paysim.model.batch import Batch
+from paysim.model.batch import Batch, concat_records, take_records
 from paysim.model.channels import (
+    CHANNEL_UNAVAILABLE,
     DECLINED,
     NO_CODE,
     OUTCOMES,
@@ -19,6 +22,7 @@ from paysim.model.channels import (
     TIMEOUT,
     ChannelResult,
     ChannelTable,
+    ChannelTruth,
 )
 from paysim.model.checkout import (
     CANNOT_RETRY,
@@ -31,6 +35,7 @@ from paysim.model.demand import DemandModel
 from paysim.model.fx import FixedRates
 from paysim.model.ledger import Ledger
 from paysim.model.metrics import RunTotals
+from paysim.model.money_calendar import SLOT_S
 from paysim.model.payments_log import (
     IS_HARD_DECLINE,
     KYC_LIMIT,
@@ -48,10 +53,12 @@ from paysim.model.routing import (
     RoutingContext,
     RoutingFeedback,
     RoutingTruth,
+    known_before_s,
 )
 from paysim.model.spec import Scenario
 from paysim.model.spec_types import METHODS
 from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
+from paysim.model.time_order import TimeOrder
 
 if TYPE_CHECKING:  # the model never imports strategies at run time
     from paysim.strategies.routing.base import BaseRouter
@@ -94,6 +101,12 @@ def routing_context(
         network_ids=channels.network_ids,
         accepts=channels.accepts.copy(),
     )
+
+
+def _truth_rows(truth: ChannelTruth, rows: np.ndarray) -> ChannelTruth:
+    """The rows of ``truth`` for some of its payments."""
+    parts = {f.name: getattr(truth, f.name) for f in dataclasses.fields(truth)}
+    return ChannelTruth(**{k: None if v is None else v[rows] for k, v in parts.items()})
 
 
 class World:
@@ -149,8 +162,18 @@ class World:
         self.feedback = FeedbackQueue()
         # a router that learns nothing from results need not be sent any
         self.router_learns = router.learns_from_feedback
+        self.refresh_s = scenario.platform.routing_refresh_s
+        self.limiters = [limiter for _, limiter in self.channels.limited]
+        # with a learning router or a queue, attempts are handled in time order
+        self.in_time_order = self.router_learns or bool(self.limiters)
+        self.order = TimeOrder(
+            self.checkout, self.limiters, self.refresh_s,
+            timeouts.status_check_s if self.wait_for_status else None,
+        )  # fmt: skip
         self.clock = Clock(horizon_s)
-        self.clock.every(scenario.engine.batch_s, self.step, first=True)
+        # windows end at every hour too: the money calendar books by the hour, so the daily
+        # payout run sees the same bookings whatever the window
+        self.clock.every(scenario.engine.batch_s, self.step, first=True, align_s=SLOT_S)
         payout_s = scenario.platform.payout.hour_utc * 3600.0
         self.clock.every(
             SECONDS_PER_DAY,
@@ -177,7 +200,16 @@ class World:
 
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
-        """Handle everything that happens in ``[t0, t1)``."""
+        """Handle everything that happens in ``[t0, t1)``.
+
+        Due attempts are handled in rounds, vectorised. A round never goes past the first
+        moment a retry it causes could change what a later attempt of the round met: with a
+        learning router, the first moment any retry could land (the router must route it
+        knowing what it knew then); with a rate-limited channel, the first retry that would
+        change a queue wait already given. So every result is what an event-by-event
+        simulation gives, whatever ``engine.batch_s`` is; a longer window only means fewer,
+        larger rounds. Without either, a round takes every due attempt.
+        """
         self.channels.window_start_s = t0
         arrivals = self.demand.arrivals(t0, t1, self.streams.stream("arrivals"))
         self.totals.checkouts += len(arrivals.t_s)
@@ -201,30 +233,67 @@ class World:
                 break
             now = pending.take(due[np.argsort(t_s[due], kind="stable")])
             pending = pending.take(np.flatnonzero(t_s >= t1))
-            pending = Batch.concat([pending, self._attempt(now)])
+            retries, later = self._attempt(now, t1)
+            pending = Batch.concat([pending, later, retries])
+            self.totals.rounds += 1
         self.pending = pending
         self._resolve_status_checks(t1)
-        self.feedback.deliver(self.router, t1)
+        if self.router_learns:
+            self.feedback.deliver(self.router, known_before_s(t1, self.refresh_s))
         self.platform.book_due(t1)
 
-    def _attempt(self, attempts: Batch) -> Batch:
-        """Send due attempts (sorted by time); return the retries they cause."""
+    def _attempt(self, attempts: Batch, t1: float) -> tuple[Batch, Batch]:
+        """Handle due attempts (sorted by time); return the retries they cause and the rest.
+
+        The rest are the attempts this round leaves to the next (see ``step``).
+        """
         known_paid = self.paid_known_at_s[attempts["checkout_id"]] <= attempts["t_s"]
         if known_paid.any():  # a status check found the order paid: nothing left to pay
             attempts = attempts.take(np.flatnonzero(~known_paid))
-        n = attempts.n
         amount_reporting = self.rates.to_major(
             attempts["amount_minor"], attempts["currency"], self.reporting
         )
         luck = self.checkout.attempt_luck(attempts)
         network = attempt_network(attempts)
-        results = AttemptResults.blocked(
-            self._platform_controls(attempts, amount_reporting, network), network
-        )
-        send = np.flatnonzero(results.code == NO_CODE)
+        code = self._platform_controls(attempts, amount_reporting, network)
+        send = np.flatnonzero(code == NO_CODE)
+        result, chosen, later = None, np.empty(0, dtype=np.intp), Batch({})
         if send.size:
-            sent = attempts if send.size == n else attempts.take(send)
-            result, chosen = self._send(sent, amount_reporting[send], luck[send])
+            sent = attempts if send.size == attempts.n else attempts.take(send)
+            blocked_retries = None
+            if self.in_time_order:
+                blocked_retries = Batch({})
+                if send.size < attempts.n:
+                    rows = np.flatnonzero(code != NO_CODE)
+                    gap_s = self.order.retry_gap_s(attempts["attempt"][rows], luck[rows])
+                    retry_s = attempts["t_s"][rows] + gap_s
+                    blocked_retries = self.order.next_attempts(attempts, retry_s, rows)
+            result, chosen, handled = self._send(
+                sent, amount_reporting[send], luck[send], t1, blocked_retries
+            )
+            if handled is not None:  # some wait for the next round
+                keep = np.ones(attempts.n, dtype=bool)
+                keep[send] = False
+                keep[send[handled]] = True
+                later = attempts.take(np.flatnonzero(~keep))
+                attempts, amount_reporting = attempts.take(keep), amount_reporting[keep]
+                code, luck = code[keep], luck[keep]
+                send = np.flatnonzero(code == NO_CODE)
+        return self._settle(attempts, code, amount_reporting, luck, send, chosen, result), later
+
+    def _settle(
+        self,
+        attempts: Batch,
+        code: np.ndarray,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        send: np.ndarray,
+        chosen: np.ndarray,
+        result: ChannelResult | None,
+    ) -> Batch:
+        """Record handled attempts, book what was paid, and return the retries of the rest."""
+        results = AttemptResults.blocked(code, attempt_network(attempts))
+        if result is not None and send.size:
             results.fill(send, chosen, result)
         channel, outcome, latency_ms = results.channel, results.outcome, results.latency_ms
         reached = ~np.isnan(latency_ms)
@@ -244,10 +313,106 @@ class World:
                 attempts, np.flatnonzero(pending_capture), results, t_result
             )
         failed = np.flatnonzero(~succeeded)
-        return self._after_failure(
+        retries = self._after_failure(
             attempts, failed, results.code, outcome, latency_ms, pending_capture, t_result,
             channel, luck,
         )  # fmt: skip
+        if self.in_time_order and retries.n:
+            known_s = self.feedback.delivered_before_s if self.router_learns else None
+            self.totals.retries_out_of_order += self.order.out_of_order(retries["t_s"], known_s)
+        return retries
+
+    def _send(
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        t1: float,
+        blocked_retries: Batch | None = None,
+    ) -> tuple[ChannelResult | None, np.ndarray, np.ndarray | None]:
+        """Route attempts (sorted by time) and let their channels answer, in time order.
+
+        Returns the answers, the channels chosen and which attempts they are (``None``: all);
+        the others wait for the next round (see ``step``). ``blocked_retries``, when time
+        order matters: the retries the attempts the platform blocked may cause.
+        """
+        if blocked_retries is None:
+            result, chosen = self._send_chunk(attempts, amount_reporting, luck)
+            return result, chosen, None
+        if self.router_learns:
+            landing = blocked_retries["t_s"] if blocked_retries.n else np.empty(0)
+            landing = landing[landing < t1]
+            until_s = float(landing.min()) if landing.size else math.inf
+            return self._send_in_chunks(attempts, amount_reporting, luck, t1, until_s)
+        saved = self.order.save()
+        truth = self._truth(attempts, amount_reporting)
+        view, channel = self._route(attempts, amount_reporting, truth)
+        result, best_p = self._answer(attempts, luck, channel, truth, view.candidates)
+        retries = self.order.early_retries(attempts, result, luck, blocked_retries)
+        stand_s = self.order.queues_stand_until(retries)
+        handled = None
+        later = self.channels.is_limited[channel] & (attempts["t_s"] > stand_s)
+        if stand_s < math.inf and later.any():  # what queues from there on waits
+            handled = np.flatnonzero(~later)
+            self.order.restore(saved)
+            attempts, channel, best_p = attempts.take(handled), channel[handled], best_p[handled]
+            view, result = view.take(handled), take_records(result, handled)
+            self._readmit(attempts["t_s"], channel, result)
+        self._note_sent(view, channel, result, best_p)
+        return result, channel, handled
+
+    def _readmit(self, t_s: np.ndarray, channel: np.ndarray, result: ChannelResult) -> None:
+        """Queue again, in order, the attempts that stand (as ``ChannelTable.process`` did).
+
+        They are a time-ordered head of what each queue admitted, so they get the same waits.
+        """
+        for c, limiter in self.channels.limited:
+            queued = np.flatnonzero((channel == c) & (result.decline_code != CHANNEL_UNAVAILABLE))
+            if queued.size:
+                limiter.admit(t_s[queued], self.channels.window_start_s)
+
+    def _send_in_chunks(
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        t1: float,
+        until_s: float,
+    ) -> tuple[ChannelResult | None, np.ndarray, np.ndarray | None]:
+        """A learning router: route in time-ordered chunks, results delivered between them.
+
+        A chunk is the attempts that know the same results (one refresh period, or with
+        ``routing_refresh_s`` 0 one instant); the round stops where a retry may land.
+        """
+        t_s = attempts["t_s"]
+        results, channels = [], []
+        # with a queue, no retry may land among attempts already admitted: a chunk ends
+        # before the earliest a retry of one of its attempts may come
+        retry_from_s = None
+        if self.limiters:
+            retry_from_s = t_s + self.order.retry_gap_s(attempts["attempt"], luck)
+        truth = self._truth(attempts, amount_reporting)  # the same whatever is routed
+        pos = 0
+        while pos < attempts.n and t_s[pos] <= until_s:
+            self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
+            end = self.order.chunk_end(t_s, pos, until_s, retry_from_s)
+            rows = np.arange(pos, end)
+            chunk = attempts.take(rows)
+            result, channel = self._send_chunk(
+                chunk, amount_reporting[rows], luck[rows], _truth_rows(truth, rows)
+            )
+            results.append(result)
+            channels.append(channel)
+            retry_s = self.order.retry_times_s(chunk, result, luck[rows])
+            retry_s = retry_s[retry_s < t1]
+            if retry_s.size:
+                until_s = min(until_s, float(retry_s.min()))
+            self.totals.routing_chunks += 1
+            pos = end
+        handled = None if pos == attempts.n else np.arange(pos)
+        if not results:
+            return None, np.empty(0, dtype=np.intp), handled
+        return concat_records(results), np.concatenate(channels), handled
 
     def _schedule_status_checks(
         self, attempts: Batch, late: np.ndarray, results: AttemptResults, t_result: np.ndarray
@@ -359,20 +524,28 @@ class World:
         code = np.where(over_personal, PERSONAL_LIMIT, code)
         return np.where(over_kyc, KYC_LIMIT, code).astype(np.int8)
 
-    def _send(
-        self, attempts: Batch, amount_reporting: np.ndarray, luck: np.ndarray
+    def _send_chunk(
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        luck: np.ndarray,
+        truth: ChannelTruth | None = None,
     ) -> tuple[ChannelResult, np.ndarray]:
-        """Route attempts and let their channels answer."""
+        """Route attempts and let their channels answer, all at once."""
+        if truth is None:
+            truth = self._truth(attempts, amount_reporting)
+        view, channel = self._route(attempts, amount_reporting, truth)
+        result, best_p = self._answer(attempts, luck, channel, truth, view.candidates)
+        self._note_sent(view, channel, result, best_p)
+        return result, channel
+
+    def _route(
+        self, attempts: Batch, amount_reporting: np.ndarray, truth: ChannelTruth
+    ) -> tuple[AttemptView, np.ndarray]:
+        """The view the router is shown and its channel for each attempt, checked."""
         t_s, market, method = attempts["t_s"], attempts["buyer_market"], attempts["method"]
-        network = attempt_network(attempts)
+        network = truth.network
         candidates = self.channels.candidates(market, method, network)
-        recovery = self.recovery.factors(
-            attempts["previous_code"], attempts["change"], attempts["previous_channel"],
-            self.channels.n,
-        )  # fmt: skip
-        truth = self.channels.truth(
-            t_s, market, method, amount_reporting, attempts["buyer_risk"], network, recovery
-        )
         view = AttemptView(
             t_s=t_s,
             buyer_market=market,
@@ -392,18 +565,47 @@ class World:
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
-        best = np.where(candidates, truth.p, -np.inf).max(axis=1)
+        return view, channel
+
+    def _truth(self, attempts: Batch, amount_reporting: np.ndarray) -> ChannelTruth:
+        """What every channel would do with each attempt, at its time (``ChannelTable.truth``).
+
+        It depends on nothing routed, so it is known before the router chooses.
+        """
+        recovery = self.recovery.factors(
+            attempts["previous_code"], attempts["change"], attempts["previous_channel"],
+            self.channels.n,
+        )  # fmt: skip
+        return self.channels.truth(
+            attempts["t_s"], attempts["buyer_market"], attempts["method"], amount_reporting,
+            attempts["buyer_risk"], attempt_network(attempts), recovery,
+        )  # fmt: skip
+
+    def _answer(
+        self,
+        attempts: Batch,
+        luck: np.ndarray,
+        channel: np.ndarray,
+        truth: ChannelTruth,
+        candidates: np.ndarray,
+    ) -> tuple[ChannelResult, np.ndarray]:
+        """What the chosen channels answer, and the best true success probability of each."""
         result = self.channels.process(
             channel, truth, attempts["amount_minor"], attempts["currency"],
             attempts["checkout_id"], attempts["attempt"], luck[:, 0], luck[:, 1],
         )  # fmt: skip
-        self.totals.routing_regret += float(np.sum(best - result.p_success))
+        return result, np.where(candidates, truth.p, -np.inf).max(axis=1)
+
+    def _note_sent(
+        self, view: AttemptView, channel: np.ndarray, result: ChannelResult, best_p: np.ndarray
+    ) -> None:
+        """Totals of the sent attempts, and their results on their way to the router."""
+        self.totals.routing_regret += float(np.sum(best_p - result.p_success))
         self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
         self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
         if self.router_learns:
             self._queue_feedback(view, reached, channel, result)
-        return result, channel
 
     def _queue_feedback(
         self, view: AttemptView, reached: np.ndarray, channel: np.ndarray, result: ChannelResult
@@ -415,7 +617,7 @@ class World:
                 currency=view.currency, network=view.network,
                 amount_reporting=view.amount_reporting,
                 succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
-                latency_ms=result.latency_ms,
+                latency_ms=result.latency_ms, decline_code=result.decline_code,
             )
         )  # fmt: skip
 

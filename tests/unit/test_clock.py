@@ -99,3 +99,15 @@ def test_invalid_horizon_and_period_are_refused() -> None:
         Clock(0)
     with pytest.raises(ValueError, match="period_s"):
         Clock(10).every(0, lambda t0, t1: None)
+
+
+@pytest.mark.parametrize("period_s", [7.0, 60.0, 130.7, 3600.0])
+def test_aligned_windows_also_end_at_every_multiple_of_the_alignment(period_s: float) -> None:
+    windows = _windows(4 * 3600.0 + 100.0, period_s, align_s=3600.0)
+    ends = [t1 for _, t1, _ in windows]
+    assert all(h * 3600.0 in ends for h in (1, 2, 3, 4))
+    assert [t0 for t0, _, _ in windows][1:] == ends[:-1]
+    assert all(0 < t1 - t0 <= period_s * (1 + 1e-9) for t0, t1, _ in windows)
+    # the period's own edges are kept: only windows spanning an hour are cut
+    grid = {round(k * period_s, 6) for k in range(1, int(4 * 3600 / period_s) + 1)}
+    assert grid <= {round(t1, 6) for t1 in ends}

@@ -184,3 +184,52 @@ def test_late_arrivals_slotted_in_at_once_wait_as_one_by_one(seed):
         )
         np.testing.assert_allclose(fast.departures_s, slow.departures_s)
         t = first[-1]
+
+
+def test_disturbed_by_names_the_late_arrivals_that_would_change_a_wait_given():
+    limiter = RateLimiter(1.0, max_wait_s=10.0)
+    limiter.admit(np.array([10.0, 10.5, 20.0, 30.0]))  # departures 11, 12, 21, 31
+    late = np.array([5.0, 11.5, 12.5, 19.5, 25.0, 25.5, 35.0])
+    # 5: idle, done by 6; 11.5: the server is busy; 12.5: idle, done before 20; 19.5: its
+    # service would reach past 20; 25 then 25.5: the second queues behind the first;
+    # 35: after every admitted arrival, an ordinary arrival
+    expected = [False, True, False, True, False, True, False]
+    np.testing.assert_array_equal(limiter.disturbed_by(late), expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_arrival_that_disturbs_nothing_leaves_every_wait_as_it_was(seed):
+    rng = np.random.default_rng(seed)
+    t = poisson_arrivals(0.7, 400, rng)
+    limiter = RateLimiter(1.0, max_wait_s=3.0)
+    given = limiter.admit(t)
+    late = rng.uniform(t[0], t[-1], 60)
+    disturbed = np.array([limiter.disturbed_by(np.array([x]))[0] for x in late])
+    assert disturbed.any() and not disturbed.all()
+    for x in late[~disturbed]:
+        merged = np.sort(np.append(t, x))
+        waits = reference_waits(merged, 1.0, 3.0)[merged != x]
+        np.testing.assert_array_equal(np.isnan(waits), np.isnan(given))
+        np.testing.assert_allclose(waits[~np.isnan(waits)], given[~np.isnan(given)], atol=1e-9)
+
+
+def test_a_restored_queue_forgets_what_was_admitted_since():
+    limiter = RateLimiter(2.0, max_wait_s=1.0)
+    limiter.admit(np.array([1.0, 1.2, 1.3]))
+    saved = limiter.state()
+    first = limiter.admit(np.array([1.4, 1.5, 3.0]))
+    limiter.restore(saved)
+    assert limiter.free_at_s == saved[0] and limiter.last_arrival_s == 1.3
+    np.testing.assert_array_equal(limiter.admit(np.array([1.4, 1.5, 3.0])), first)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_disturbed_by_gives_the_same_for_a_few_arrivals_and_for_many(seed):
+    rng = np.random.default_rng(seed)
+    limiter = RateLimiter(1.0, max_wait_s=3.0)
+    t = poisson_arrivals(0.7, 200, rng)
+    limiter.admit(t)
+    for _ in range(50):
+        few = np.sort(rng.uniform(t[0], t[-1], 3))
+        padded = np.concatenate([few, t[-1] + np.array([5.0, 6.0])])  # late ones first
+        np.testing.assert_array_equal(limiter.disturbed_by(few), limiter.disturbed_by(padded)[:3])

@@ -120,3 +120,19 @@ def test_no_orders_arrive_in_hours_of_zero_weight() -> None:
     assert per_hour[:12].sum() == 0
     assert abs(counts.sum() - rates.sum()) <= Z * np.sqrt(rates.sum())
     assert stats.chisquare(per_hour[12:]).pvalue > P_MIN  # flat over the other twelve
+
+
+def test_arrivals_do_not_depend_on_the_window() -> None:
+    """Drawn an hour at a time: any window hands out the same arrivals."""
+    days = 0.3
+    draws = []
+    for window_s in (7.0, 60.0, 3600.0):
+        model = _model(days)
+        stream = RandomStreams(11).stream("arrivals")
+        edges = np.append(np.arange(0.0, days * SECONDS_PER_DAY, window_s), days * SECONDS_PER_DAY)
+        parts = [model.arrivals(t0, t1, stream) for t0, t1 in itertools.pairwise(edges)]
+        draws.append(np.concatenate([p.t_s for p in parts]))
+        for p, (t0, t1) in zip(parts, itertools.pairwise(edges), strict=True):
+            assert np.all((p.t_s >= t0) & (p.t_s < t1))
+    for other in draws[1:]:
+        np.testing.assert_array_equal(other, draws[0])

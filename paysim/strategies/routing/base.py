@@ -72,7 +72,10 @@ class BaseRouter(Strategy):
     def observe(self, feedback: RoutingFeedback) -> None:
         """Learn from results in the order they came back (a no-op hook).
 
-        Only called when ``learns_from_feedback`` is True.
+        Only called when ``learns_from_feedback`` is True. The world calls it before routing
+        payments at time t with the results that came back before t (or, with
+        ``platform.routing_refresh_s`` > 0, before the last refresh), whatever
+        ``engine.batch_s`` is.
         """
 
 
