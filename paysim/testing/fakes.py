@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from paysim.model.declines import DO_NOT_HONOUR, NO_CODE
 from paysim.model.routing import AttemptView, RoutingContext, RoutingFeedback, RoutingTruth
 from paysim.model.spec_types import METHODS
 
@@ -113,6 +114,7 @@ def feedback_for(
         succeeded=succeeded[order],
         outcome=np.where(succeeded, 0, 1).astype(np.int8)[order],
         latency_ms=latency[order],
+        decline_code=np.where(succeeded, NO_CODE, DO_NOT_HONOUR).astype(np.int8)[order],
     )
 
 
@@ -135,4 +137,5 @@ def empty_feedback() -> RoutingFeedback:
         succeeded=none.astype(bool),
         outcome=none.astype(np.int8),
         latency_ms=none,
+        decline_code=none.astype(np.int8),
     )
