@@ -188,6 +188,15 @@ def _overrides(sets: list[str]) -> dict[str, Any]:
     return dict(parse_set(item) for item in sets)
 
 
+def _out_dir(args: argparse.Namespace, name: str) -> Path:
+    """``--out``, or ``runs/<name>`` without it."""
+    if args.out is None:
+        return Path("runs") / name
+    if not args.out.strip():
+        raise ScenarioError.at("--out", "must not be empty", args.out)
+    return Path(args.out)
+
+
 def _run(args: argparse.Namespace) -> int:
     from paysim.experiment.single import check_run_inputs, run_to_directory
     from paysim.report.table import kpi_table
@@ -195,7 +204,7 @@ def _run(args: argparse.Namespace) -> int:
 
     check_run_inputs(args.days, args.seed, prefix="--")
     scenario = scenario_from_dict(_read_kind(args.scenario, "scenario"), _overrides(args.sets))
-    out = Path(args.out) if args.out else Path("runs") / scenario.name
+    out = _out_dir(args, scenario.name)
     result = run_to_directory(scenario, out, seed=args.seed, days=args.days, progress=None)
     print(
         f"{scenario.name}: {result.days:g} days, seed {result.seed}, "
@@ -247,7 +256,7 @@ def _experiment(args: argparse.Namespace) -> int:
     path = Path(args.file)
     raw = _read_kind(args.file, "experiment")
     experiment = experiment_from_dict(raw, path.parent, path, args.replications)
-    out = Path(args.out) if args.out else Path("runs") / experiment.name
+    out = _out_dir(args, experiment.name)
     _check_study_folder(out, experiment)
     check_experiment_size(experiment, _local_workers(args))
     # workers start importing now, while this process loads the statistics and report code

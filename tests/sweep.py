@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import os
+import re
 import signal
 import sys
 import typing
@@ -86,6 +88,7 @@ class Case:
     may_pass: bool = True
     keep: tuple[str, ...] = ()
     setup: Callable[[Path], None] | None = None
+    may_change: tuple[str, ...] = ("study",)
 
 
 # -- scenario fields -------------------------------------------------------------------------
@@ -182,11 +185,398 @@ def field_cases(
                     Case(
                         f"{scenario.stem}:{here}={name}",
                         tuple(args),
-                        field=here.split(".")[0],
+                        field="",  # a cross-field line may name the related field
                         files=(file,),
                         keep=("out",),
                     )
                 )
+    return cases
+
+
+# -- experiment fields -----------------------------------------------------------------------
+
+SMALL_EXPERIMENT: dict[str, Any] = {
+    "name": "sweep_compare",
+    "scenario": "scenario.yaml",
+    "seed": 3,
+    "replications": {
+        "target": {"metric": "auth_rate", "half_width": 0.01},
+        "max": 4,
+        "initial": 2,
+        "batch": 2,
+    },
+    "days": 0.01,
+    "baseline": "standard",
+    "arms": [
+        {"name": "standard"},
+        {"name": "premium", "set": {"channels.card_sg.fee.percent": 3.0}},
+    ],
+    "metrics": ["net_margin", {"name": "auth_rate", "goal": "maximize"}],
+    "sweep": {
+        "latin_hypercube": {
+            "n": 2,
+            "seed": 1,
+            "params": {"channels.card_sg.success.base": {"low": 0.8, "high": 0.9}},
+        }
+    },
+    "assert": [{"metric": "auth_rate", "arm": "premium", "vs": "standard", "at_least": 0.0}],
+}
+GRID_EXPERIMENT = {
+    **SMALL_EXPERIMENT,
+    "replications": 2,
+    "sweep": {"grid": {"channels.card_sg.success.base": [0.85, 0.9]}},
+}
+
+
+def _experiment_leaves(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    from paysim.experiment.spec import ExperimentSpec
+
+    seen: set[str] = set()
+    found = []
+    for here, generic, kind in _leaves(ExperimentSpec.model_validate(raw), "", ""):
+        if generic not in seen and not here.startswith("arms.premium.set"):
+            seen.add(generic)
+            found.append((here, kind))
+    return found
+
+
+def _set_dotted(raw: Any, path: str, value: Any) -> Any:
+    """A copy of ``raw`` with one dotted path replaced (list items by name or index)."""
+    import copy
+
+    data = copy.deepcopy(raw)
+    node = data
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            index = next(
+                (
+                    k
+                    for k, item in enumerate(node)
+                    if isinstance(item, dict) and item.get("name") == part
+                ),
+                None,
+            )
+            index = int(part) if index is None else index
+            if last:
+                node[index] = value
+            node = node[index]
+        else:
+            key = next((k for k in node if k == part), part)
+            if last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+    return data
+
+
+def experiment_field_cases() -> list[Case]:
+    """Every field of an experiment file (both sweep kinds, sequential, gates), badly set."""
+    scenario = _scenario_file(QUICKSTART)
+    values = {"number": NUMBER_VALUES, "string": STRING_VALUES, "list": LIST_VALUES}
+    cases = []
+    for label, base in (("sequential_lhs", SMALL_EXPERIMENT), ("grid", GRID_EXPERIMENT)):
+        for here, kind in _experiment_leaves(base):
+            for name, value in values[kind].items():
+                data = _set_dotted(base, here, value)
+                text = yaml.safe_dump(data, sort_keys=False)
+                cases.append(
+                    Case(
+                        f"experiment[{label}]:{here}={name}",
+                        ("validate", "{tmp}/experiment.yaml"),
+                        field="",  # a cross-field line may name the related field
+                        files=(scenario, ("experiment.yaml", text)),
+                    )
+                )
+    return cases
+
+
+# -- command-line options and files ----------------------------------------------------------
+
+
+def _experiment_file(**changes: Any) -> tuple[str, str]:
+    data = {**GRID_EXPERIMENT, "replications": 1, "sweep": None, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    return ("experiment.yaml", yaml.safe_dump(data, sort_keys=False))
+
+
+def _user_files(tmp: Path) -> None:
+    (tmp / "out").mkdir()
+    (tmp / "out" / "report.md").write_text("my own notes")
+    (tmp / "out" / "thesis.tex").write_text("years of work")
+
+
+def _own_names_only(tmp: Path) -> None:
+    (tmp / "out").mkdir()
+    for name in ("summary.json", "report.md", "results.parquet"):
+        (tmp / "out" / name).write_text("not paysim's")
+
+
+def _other_experiment(tmp: Path) -> None:
+    (tmp / "out" / "runs").mkdir(parents=True)
+    (tmp / "out" / "experiment.json").write_text(json.dumps({"experiment": {"name": "other"}}))
+
+
+def _finished_study(tmp: Path) -> None:
+    """A study folder as paysim writes it (experiment.json, results.parquet, summary.json)."""
+    from paysim.experiment.study import run_experiment
+
+    path = tmp / "study.yaml"
+    path.write_text(_experiment_file(name="done", scenario="scenario.yaml")[1])
+    run_experiment(path, out=tmp / "study")
+
+
+def _damage(name: str, content: bytes) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        _finished_study(tmp)
+        (tmp / "study" / name).write_bytes(content)
+
+    return setup
+
+
+def _drop_column(tmp: Path) -> None:
+    import pandas as pd
+
+    _finished_study(tmp)
+    path = tmp / "study" / "results.parquet"
+    pd.read_parquet(path).drop(columns=["net_margin"]).to_parquet(path)
+
+
+def _deep(n: int) -> str:
+    return "a: " + "[" * n + "]" * n + "\n"
+
+
+def _bomb() -> str:
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def cli_cases() -> list[Case]:
+    """Every option of every command with bad values, and the file-system cases."""
+    scenario = _scenario_file(QUICKSTART)
+    experiment = _experiment_file()
+    run = ("run", "{tmp}/scenario.yaml", "--days", RUN_DAYS)
+    exp = ("experiment", "{tmp}/experiment.yaml", "--workers", "1")
+    cases: list[Case] = []
+
+    def add(kind: str, args: tuple[str, ...], field: str, **kw: Any) -> None:
+        kw.setdefault("files", (scenario, experiment))
+        cases.append(Case(kind, args, field=field, **kw))
+
+    for value in ("abc", "-1", "1.5", str(10**30), "", "1e3", "0x10"):
+        add(f"run --seed {value!r}", (*run, "--seed", value, "--out", "{tmp}/o"), "", keep=("o",))
+    for value in ("abc", "-1", "0", "nan", "inf", "-inf", "1e9", "1e-9", "", "3661"):
+        add(
+            f"run --days {value!r}",
+            ("run", "{tmp}/scenario.yaml", "--days", value, "--out", "{tmp}/o"),
+            "",
+            keep=("o",),
+        )
+    sets = {
+        "no '='": "demand.orders_per_day",
+        "empty path": "=1",
+        "empty segment": "demand..orders_per_day=1",
+        "leading dot": ".demand=1",
+        "trailing dot": "demand.=1",
+        "bad yaml": "horizon_days=[1",
+        "deep path": "a." * 3000 + "b=1",
+        "deep value": "strategies.routing.params.x=" + "[" * 3000 + "]" * 3000,
+        "set inside a number": "horizon_days.x=1",
+        "unknown item": "channels.nope.fee.percent=1",
+        "index out of range": "markets.99.buyers=1",
+        "whole section wrong": "demand=3",
+        "tag": "name=!!python/name:os.system",
+        "list for mapping": "channels=[1, 2]",
+    }
+    for kind, assignment in sets.items():
+        add(f"run --set {kind}", (*run, "--set", assignment, "--out", "{tmp}/o"), "", keep=("o",))
+    outs = {
+        "a file": ("{tmp}/scenario.yaml", None),
+        "inside a file": ("{tmp}/scenario.yaml/x", None),
+        "unwritable (/proc)": ("/proc/paysim-sweep/x", None),
+        "unwritable parent (/proc)": ("/proc/paysim-sweep", None),
+        "working directory": (".", None),
+        "root": ("/", None),
+        "user files": ("{tmp}/out", _user_files),
+        "own names, not paysim's": ("{tmp}/out", _own_names_only),
+        "another experiment's": ("{tmp}/out", _other_experiment),
+        "too long a name": ("{tmp}/" + "x" * 300, None),
+        "empty": ("", None),
+    }
+    for kind, (out, setup) in outs.items():
+        add(
+            f"run --out {kind}",
+            (*run, "--out", out),
+            "--out",
+            setup=setup,
+            may_pass=False,
+            keep=("out",),
+        )
+        add(
+            f"experiment --out {kind}",
+            (*exp, "--out", out),
+            "--out",
+            setup=setup,
+            may_pass=False,
+            keep=("out",),
+        )
+    for value in ("0", "-1", "abc", str(10**9), "1.5", ""):
+        add(
+            f"experiment --workers {value!r}",
+            ("experiment", "{tmp}/experiment.yaml", "--workers", value, "--out", "{tmp}/o"),
+            "",
+            may_pass=False,
+            keep=("o",),
+        )
+    for value in ("0", "-1", "abc", str(10**9), str(10**30), "1.5", ""):
+        add(
+            f"experiment --replications {value!r}",
+            (*exp, "--replications", value, "--out", "{tmp}/o"),
+            "",
+            may_pass=False,
+            keep=("o",),
+        )
+    for value in (
+        "not a url",
+        "",
+        "http://x:1",
+        "tcp://host",
+        "tcp://:99999",
+        "tcp://127.0.0.1:1",
+        "tcp://[::1:1",
+    ):
+        add(
+            f"experiment --dask {value!r}",
+            ("experiment", "{tmp}/experiment.yaml", "--dask", value, "--out", "{tmp}/o"),
+            "--dask",
+            may_pass=False,
+            keep=("o",),
+        )
+    add(
+        "experiment given a scenario",
+        ("experiment", "{tmp}/scenario.yaml", "--out", "{tmp}/o"),
+        "{tmp}/scenario.yaml",
+        may_pass=False,
+    )
+    add(
+        "run given an experiment",
+        ("run", "{tmp}/experiment.yaml", "--out", "{tmp}/o"),
+        "{tmp}/experiment.yaml",
+        may_pass=False,
+    )
+    add(
+        "experiment: too many runs",
+        ("validate", "{tmp}/e.yaml"),
+        "replications",
+        files=(
+            scenario,
+            (
+                "e.yaml",
+                _experiment_file(
+                    replications=100_000,
+                    arms=[{"name": f"a{i}"} for i in range(20)],
+                    baseline="a0",
+                    **{"assert": []},
+                )[1],
+            ),
+        ),
+        may_pass=False,
+    )
+    add(
+        "experiment: huge grid",
+        ("validate", "{tmp}/e.yaml"),
+        "sweep",
+        files=(
+            scenario,
+            (
+                "e.yaml",
+                _experiment_file(
+                    sweep={
+                        "grid": {
+                            "markets.ID.utc_offset_h": list(range(10)),
+                            "markets.TH.utc_offset_h": list(range(10)),
+                            "markets.ID.buyers": list(range(1, 101)),
+                            "markets.TH.buyers": list(range(1, 101)),
+                        }
+                    }
+                )[1],
+            ),
+        ),
+        may_pass=False,
+    )
+    files = {
+        "missing": None,
+        "a directory": "dir",
+        "a device": "/dev/null",
+        "empty": "",
+        "binary": b"\x00\xff\xfe garbage",
+        "not UTF-8": "name: caf\xe9\n".encode("latin-1"),
+        "a list": "- 1\n- 2\n",
+        "a scalar": "42\n",
+        "YAML nested 5000 deep": _deep(5000),
+        "YAML nested 60 deep": _deep(60),
+        "billion laughs": _bomb(),
+        "duplicate keys": "name: a\nname: b\n",
+        "python tag": "name: !!python/object/apply:os.system [true]\n",
+        "syntax error": "name: [\n",
+        "huge file": "# " + "x" * 21_000_000 + "\n",
+    }
+    for kind, content in files.items():
+        for command in ("validate", "run", "experiment"):
+            if content == "/dev/null":
+                target, extra_files = "/dev/null", ()
+            elif content == "dir":
+                target, extra_files = "{tmp}", ()
+            elif content is None:
+                target, extra_files = "{tmp}/missing.yaml", ()
+            else:
+                target, extra_files = "{tmp}/file.yaml", (("file.yaml", content),)
+            out = ("--out", "{tmp}/o") if command != "validate" else ()
+            add(
+                f"{command} file {kind}",
+                (command, target, *out),
+                target,
+                files=extra_files,
+                may_pass=False,
+            )
+    reports = {
+        "missing folder": ("{tmp}/nothing", None),
+        "a file": ("{tmp}/scenario.yaml", None),
+        "an empty folder": ("{tmp}/empty", lambda tmp: (tmp / "empty").mkdir()),
+        "corrupt experiment.json": ("{tmp}/study", _damage("experiment.json", b"{not json")),
+        "experiment.json a list": ("{tmp}/study", _damage("experiment.json", b"[]")),
+        "experiment.json of another shape": (
+            "{tmp}/study",
+            _damage("experiment.json", b'{"experiment": {"name": 3}}'),
+        ),
+        "corrupt results.parquet": ("{tmp}/study", _damage("results.parquet", b"PAR1 garbage")),
+        "results.parquet empty": ("{tmp}/study", _damage("results.parquet", b"")),
+        "results.parquet missing a metric": ("{tmp}/study", _drop_column),
+    }
+    for kind, (folder, setup) in reports.items():
+        add(
+            f"report {kind}",
+            ("report", folder),
+            folder,
+            setup=setup,
+            may_pass=False,
+            keep=("study", "empty"),
+        )
+    add(
+        "report corrupt summary.json",
+        ("report", "{tmp}/study"),
+        "",
+        setup=_damage("summary.json", b"{"),
+        keep=("study",),
+    )
+    add("no command", (), "", may_pass=False)
+    add("unknown command", ("frobnicate",), "", may_pass=False)
+    add("list nonsense", ("list", "nonsense"), "", may_pass=False)
+    add("unknown option", ("run", "{tmp}/scenario.yaml", "--colour", "blue"), "", may_pass=False)
+    add("missing option value", ("run", "{tmp}/scenario.yaml", "--days"), "", may_pass=False)
     return cases
 
 
@@ -235,6 +625,7 @@ def run_case(case: Case, tmp: Path, timeout_s: float = CASE_TIMEOUT_S) -> Outcom
     if case.setup is not None:
         case.setup(tmp)
     before = set(os.listdir(tmp))
+    contents = _snapshot(tmp, case.may_change)
     args = [a.replace("{tmp}", str(tmp)) for a in case.args]
     out, err = io.StringIO(), io.StringIO()
     code: int | None
@@ -251,11 +642,25 @@ def run_case(case: Case, tmp: Path, timeout_s: float = CASE_TIMEOUT_S) -> Outcom
             code, crash = None, f"traceback: {type(exc).__name__}: {str(exc)[:120]}"
     result = Outcome(code, err.getvalue(), out.getvalue())
     result.left = sorted(set(os.listdir(tmp)) - before - set(case.keep))
-    result.verdict = crash or judge(case, result)
+    lost = sorted(k for k, v in contents.items() if _snapshot(tmp, case.may_change).get(k) != v)
+    field_name = case.field.replace("{tmp}", str(tmp))
+    result.verdict = crash or (
+        f"data loss: {lost[:3]}" if lost else judge(case, result, field_name)
+    )
     return result
 
 
-def judge(case: Case, result: Outcome) -> str:
+def _snapshot(tmp: Path, may_change: tuple[str, ...]) -> dict[str, bytes]:
+    """Every file under ``tmp`` and its content (but those paysim may rewrite)."""
+    found = {}
+    for path in tmp.rglob("*"):
+        relative = path.relative_to(tmp).as_posix()
+        if path.is_file() and not relative.startswith(may_change):
+            found[relative] = path.read_bytes()
+    return found
+
+
+def judge(case: Case, result: Outcome, field_name: str = "") -> str:
     """``ok``, ``error``, or what is wrong with the outcome."""
     lines = [line for line in result.err.splitlines() if line.strip()]
     if result.code == 0:
@@ -264,22 +669,104 @@ def judge(case: Case, result: Outcome) -> str:
         return "traceback on stderr"
     if result.code != EXIT_BAD_INPUT:
         return f"exit {result.code}: {lines[-1] if lines else ''}"[:200]
-    if len(lines) != 1:
-        return f"{len(lines)} lines: {' | '.join(lines)[:200]}"
-    if case.field and not lines[0].startswith(case.field):
-        return f"line does not name {case.field}: {lines[0][:160]}"
+    if not lines:
+        return "exit 2 without a problem line"
+    for line in lines:  # several problems are several lines, one each
+        if not _PROBLEM_LINE.match(line):
+            return f"not a 'field: reason' line: {line[:160]}"
+    if len(lines) > 1 and len({line.split(": ", 1)[0] for line in lines}) < len(lines):
+        return f"{len(lines)} lines for one field: {' | '.join(lines)[:200]}"
+    if field_name and field_name not in lines[0]:
+        return f"line does not name {field_name}: {lines[0][:160]}"
     if result.left:
         return f"left behind: {result.left}"
     return "error"
 
 
-def tally(cases: list[Case], tmp_root: Path, timeout_s: float = CASE_TIMEOUT_S) -> dict[str, str]:
-    """The verdict of every case (each in its own folder)."""
+def fast_field_verdicts() -> dict[str, str]:
+    """Every field case judged in process without files: the default suite's sweep.
+
+    The same validation as ``paysim validate FILE --set PATH=VALUE`` (the ``--set`` parsing,
+    the schema, the strategies, the run size), minus reading the YAML file for every case.
+    """
+    from paysim.experiment import sizing
+    from paysim.experiment.load import experiment_from_dict
+    from paysim.scenario import loader
+
     verdicts = {}
-    for i, case in enumerate(cases):
-        tmp = tmp_root / f"c{i}"
-        tmp.mkdir()
-        verdicts[case.kind] = run_case(case, tmp, timeout_s).verdict
+    available = sizing.available_memory_bytes
+    sizing.available_memory_bytes = lambda: SWEEP_MEMORY_BYTES
+    try:
+        cases = field_cases("validate")
+        for scenario in (QUICKSTART, FLAGSHIP):
+            raw = loader.read_yaml(scenario)
+            for case in cases:
+                if not case.kind.startswith(f"{scenario.stem}:"):
+                    continue
+
+                def check(case: Case = case, raw: dict[str, Any] = raw) -> None:
+                    path, value = loader.parse_set(case.args[3])
+                    sizing.check_run_size(loader.scenario_from_dict(raw, {path: value}))
+
+                verdicts[case.kind] = _verdict_of(check, case)
+        scenario_raw = loader.read_yaml(QUICKSTART)
+        original = loader.read_yaml
+        try:  # every experiment case reads the same scenario file: read it once
+            import paysim.experiment.load as load_module
+
+            load_module.read_yaml = lambda path: scenario_raw  # type: ignore[assignment]
+            for case in experiment_field_cases():
+                data = yaml.safe_load(dict(case.files)["experiment.yaml"])
+                verdicts[case.kind] = _verdict_of(
+                    lambda data=data: experiment_from_dict(data), case
+                )
+        finally:
+            load_module.read_yaml = original
+    finally:
+        sizing.available_memory_bytes = available
+    return verdicts
+
+
+def _verdict_of(check: Callable[[], Any], case: Case) -> str:
+    from paysim.errors import ScenarioError
+
+    try:
+        with _time_limit(CASE_TIMEOUT_S):
+            check()
+    except ScenarioError as exc:
+        return judge(case, Outcome(EXIT_BAD_INPUT, "\n".join(exc.problems) + "\n", ""))
+    except _Hang:
+        return f"hang (> {CASE_TIMEOUT_S:g} s)"
+    except BaseException as exc:  # the point is to catch everything
+        return f"traceback: {type(exc).__name__}: {str(exc)[:120]}"
+    return "ok"
+
+
+#: A problem line: a field path, an option or a file (with ``:line:column``), then the reason.
+_PROBLEM_LINE = re.compile(
+    r"^(paysim( \w+)?: |(--set )?[^\s:]+(:\d+:\d+)?: |[^:]*\.yaml(:\d+:\d+)?: )\S"
+)
+#: The memory the sweep's runs pretend the machine has (a valid population of 10^9 buyers
+#: must be refused with the estimate, not allocated).
+SWEEP_MEMORY_BYTES = 4e9
+
+
+def tally(cases: list[Case], tmp_root: Path, timeout_s: float = CASE_TIMEOUT_S) -> dict[str, str]:
+    """The verdict of every case (each in its own folder, working directory ``tmp_root``)."""
+    from paysim.experiment import sizing
+
+    verdicts = {}
+    cwd, available = os.getcwd(), sizing.available_memory_bytes
+    sizing.available_memory_bytes = lambda: SWEEP_MEMORY_BYTES
+    os.chdir(tmp_root)
+    try:
+        for i, case in enumerate(cases):
+            tmp = tmp_root / f"c{i}"
+            tmp.mkdir()
+            verdicts[case.kind] = run_case(case, tmp, timeout_s).verdict
+    finally:
+        os.chdir(cwd)
+        sizing.available_memory_bytes = available
     return verdicts
 
 
@@ -296,13 +783,19 @@ def main() -> int:
     bad = {k: v for k, v in verdicts.items() if v not in ("ok", "error")}
     for kind, verdict in bad.items():
         print(f"{kind}: {verdict}")
-    print(f"{len(verdicts)} kinds tried, {len(bad)} ended in something other than ok or error")
+    n_ok = sum(v == "ok" for v in verdicts.values())
+    print(
+        f"{len(verdicts)} kinds tried: {len(verdicts) - n_ok - len(bad)} refused with one line "
+        f"per problem and exit 2, {n_ok} valid and ran, {len(bad)} anything else"
+    )
     return 1 if bad else 0
 
 
 ALL_CASES: dict[str, Callable[[], list[Case]]] = {
     "validate": lambda: field_cases("validate"),
     "run": lambda: field_cases("run"),
+    "experiment": experiment_field_cases,
+    "cli": cli_cases,
 }
 
 if __name__ == "__main__":

@@ -265,7 +265,10 @@ def experiment_from_record(record: Mapping[str, Any]) -> Experiment:
     The scenario file is not read again: the report of a finished study needs only the
     experiment, the scenario's name and the design points.
     """
-    spec = validate_spec(record["experiment"])
+    try:
+        spec = validate_spec(record["experiment"])
+    except ScenarioError as exc:  # a damaged record: one line, the first problem
+        raise ScenarioError.at("experiment", exc.problems[0]) from None
     return Experiment(
         spec,
         Path(record["scenario_path"]),

@@ -79,6 +79,8 @@ def _checked(out: Path, own_files: frozenset[str], recognise: Recogniser) -> Pat
             raise ScenarioError.at("--out", reason, str(out))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ScenarioError.at("--out", "is inside a file, not a directory", str(out)) from None
     except OSError as exc:
         raise ScenarioError.at(
             "--out", f"cannot create its parent ({exc.strerror})", str(out)

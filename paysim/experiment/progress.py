@@ -65,7 +65,8 @@ class Progress:
         """The progress line: ``name: 12/30 runs done, 40 s elapsed``."""
         elapsed = (time.monotonic() if now is None else now) - self.started
         return (
-            f"{self.desc}: {self.done:g}/{self.total:g} {self.unit} done, {elapsed:.0f} s elapsed"
+            f"{self.desc}: {_count(self.done)}/{_count(self.total)} {self.unit} done, "
+            f"{elapsed:.0f} s elapsed"
         )
 
     def close(self) -> None:
@@ -73,6 +74,10 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _count(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
 def _is_terminal(stream: IO[str]) -> bool:

@@ -122,8 +122,8 @@ def run_checked(
         log_path=None if log_path is None else str(log_path),
     )
     if progress is not None:  # a clock job that only reports: the simulation is unchanged
-        progress.add_total(math.ceil(horizon_days * 24 - 1e-9))
-        world.clock.every(3600.0, lambda t0, t1: progress.update(1))
+        progress.add_total(horizon_days * 24)
+        world.clock.every(spec.engine.batch_s, lambda t0, t1: progress.update((t1 - t0) / 3600))
     world.run()
     ledger = pd.DataFrame(
         world.ledger.balances,

@@ -142,7 +142,7 @@ def check_run_size(
         raise ScenarioError.at(
             f"{prefix}{size.largest}",
             f"the run would need about {_gb(size.memory_bytes)}{side_by_side} of memory "
-            f"({size.checkouts:.3g} checkouts over {horizon_days:g} days), more than the "
+            f"({size.checkouts:,.0f} checkouts over {horizon_days:g} days), more than the "
             f"{_gb(available)} available; make it smaller",
         )
     return size

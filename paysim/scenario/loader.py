@@ -107,8 +107,11 @@ def parse_set(assignment: str) -> tuple[str, Any]:
         raise ScenarioError.at("--set", "must look like PATH=VALUE", assignment)
     try:
         return path, parse_yaml(f"v: {text}" if text.strip() else "v: null", "--set")["v"]
-    except ScenarioError:
-        raise ScenarioError.at(f"--set {path}", "value is not valid YAML", text) from None
+    except ScenarioError as exc:
+        reason = exc.problems[0].split(": ", 1)[-1]
+        if "nested more than" not in reason:
+            reason = "value is not valid YAML"
+        raise ScenarioError.at(f"--set {path}", reason, text) from None
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,6 +131,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     if not all(parts):
         raise ScenarioError.at(path, "empty segment in override path")
+    if len(parts) > MAX_DEPTH:
+        raise ScenarioError.at(path[:60], f"override path deeper than {MAX_DEPTH} levels")
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
