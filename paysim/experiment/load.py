@@ -233,6 +233,9 @@ def check_experiment_size(experiment: Experiment, processes: int) -> None:
     if processes < 1:
         return  # runs on other machines (Dask): their memory is not known here
     spec = experiment.spec
+    first = spec.replications if spec.sequential is None else spec.sequential.initial
+    assert isinstance(first, int)
+    processes = min(processes, first * len(spec.arms) * len(experiment.points))
     for p in range(len(experiment.points)):
         for a, arm in enumerate(spec.arms):
             prefix = f"arms.{arm.name}.set." if experiment.overrides(a, p) else "scenario."

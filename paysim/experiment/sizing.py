@@ -136,14 +136,22 @@ def check_run_size(
             "use longer windows or a shorter horizon",
         )
     available = available_memory_bytes()
-    needed = size.memory_bytes * processes
-    if available is not None and needed > available:
-        side_by_side = f" x {processes} processes" if processes > 1 else ""
+    if available is None:
+        return size
+    if size.memory_bytes > available:
         raise ScenarioError.at(
             f"{prefix}{size.largest}",
-            f"the run would need about {_gb(size.memory_bytes)}{side_by_side} of memory "
+            f"the run would need about {_gb(size.memory_bytes)} of memory "
             f"({size.checkouts:,.0f} checkouts over {horizon_days:g} days), more than the "
             f"{_gb(available)} available; make it smaller",
+        )
+    if size.memory_bytes * processes > available:
+        raise ScenarioError.at(
+            "--workers",
+            f"{processes} runs side by side would need about "
+            f"{_gb(size.memory_bytes * processes)} of memory ({_gb(size.memory_bytes)} each), "
+            f"more than the {_gb(available)} available; use fewer workers",
+            processes,
         )
     return size
 
