@@ -40,7 +40,7 @@ from paysim.experiment.summary import summarize, target_half_width
 #: Files of a finished study (``runs/`` holds the per-task results and is kept).
 OUTPUT_FILES = STUDY_OUTPUTS
 #: Code that turns results into ``summary.json`` and the report (hashed into provenance).
-REPORT_SOURCES = ("analysis", "report", "experiment/summary.py", "experiment/study.py")
+REPORT_SOURCES = ("analysis", "report", "experiment/summary.py")
 #: Writes more outputs (the report) into a study folder being staged, from its results.
 OutputWriter = Callable[[Path, "ExperimentResult"], Any]
 
