@@ -8,6 +8,7 @@ never silent for minutes; a terminal gets a tqdm bar.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import IO, Any
 
@@ -36,12 +37,17 @@ class Progress:
         self.total = 0.0
         self.done = 0.0
         self.started = time.monotonic()
-        self.last_line = self.started
         self._bar: Any = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self._lines = 0
         if enabled or (enabled is None and _is_terminal(self.stream)):
             from tqdm import tqdm
 
             self._bar = tqdm(total=0, desc=desc, unit=unit, file=self.stream, dynamic_ncols=True)
+        elif self.enabled:  # a thread, so a line comes even while one long task runs
+            self._ticker = threading.Thread(target=self._tick, daemon=True, name="progress")
+            self._ticker.start()
 
     def add_total(self, n: float) -> None:
         """There are ``n`` more to do."""
@@ -55,11 +61,11 @@ class Progress:
         self.done += n
         if self._bar is not None:
             self._bar.update(n)
-            return
-        now = time.monotonic()
-        if self.enabled and now - self.last_line >= LINE_EVERY_S:
-            self.last_line = now
-            print(self.line(now), file=self.stream, flush=True)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(LINE_EVERY_S):
+            self._lines += 1
+            print(self.line(), file=self.stream, flush=True)
 
     def line(self, now: float | None = None) -> str:
         """The progress line: ``name: 12/30 runs done, 40 s elapsed``."""
@@ -71,6 +77,12 @@ class Progress:
 
     def close(self) -> None:
         """Stop showing progress."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
+            if self._lines:  # a log that showed progress also shows where it ended
+                print(self.line(), file=self.stream, flush=True)
         if self._bar is not None:
             self._bar.close()
             self._bar = None
