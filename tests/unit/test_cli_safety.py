@@ -386,3 +386,18 @@ def test_version_through_the_console_script() -> None:
     done = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "paysim 0.1.0"
     assert time.monotonic() - started < 5  # well under 0.5 s on an idle machine
+
+
+def test_the_outage_draw_refuses_billions_of_episodes() -> None:
+    # below the schema's bounds (model_construct skips validation): a guard, not a hang
+    import numpy as np
+
+    from paysim.errors import PaysimError
+    from paysim.model.channel_spec import OutageSpec
+    from paysim.model.outages import renewal_episodes
+
+    spec = OutageSpec.model_construct(mtbf_h=1e-9, mttr_min=1e-9, repair_sigma=1.0)
+    started = time.monotonic()
+    with pytest.raises(PaysimError, match="more than 10,000,000 episodes"):
+        renewal_episodes(spec, 86_400.0, np.random.default_rng(0))
+    assert time.monotonic() - started < 1
