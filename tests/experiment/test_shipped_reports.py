@@ -76,3 +76,11 @@ def test_rerunning_the_experiment_reproduces_the_committed_summary(name: str, tm
         committed / "summary.json"
     ).read_bytes(), f"reports/{name}/summary.json is stale; {REGENERATE}"
     assert result.n_run > 0
+
+
+def test_a_study_records_the_provenance_the_check_recomputes(write_experiment, tmp_path) -> None:
+    # the mechanism behind make reports: what a study records is what the test recomputes
+    path = write_experiment(replications=2)
+    run_experiment(path, out=tmp_path / "study")
+    recorded = json.loads((tmp_path / "study" / "experiment.json").read_text())["provenance"]
+    assert recorded == provenance(load_experiment(path), 2)
