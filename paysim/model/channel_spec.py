@@ -102,8 +102,9 @@ class OutageSpec(Spec):
     """
 
     # lower bounds: an episode every 6 minutes lasting 6 s is already beyond any real provider,
-    # and keeps a ten-year run under a million episodes (tinier times hang the draw)
-    mtbf_h: float = Field(ge=0.1, le=1e7)
+    # and keeps a ten-year run under a million episodes (tinier times hang the draw); a huge
+    # mtbf_h is how a scenario says "never"
+    mtbf_h: float = Field(ge=0.1, le=1e12)
     mttr_min: float = Field(ge=0.1, le=1e7)
     repair_sigma: float = Field(default=1.0, ge=0, le=3)
 

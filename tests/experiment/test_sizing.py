@@ -45,3 +45,29 @@ def test_the_api_refuses_what_the_command_line_refuses(monkeypatch) -> None:
 def test_available_memory_is_known_here() -> None:
     available = sizing.available_memory_bytes()
     assert available is not None and available > 1e8
+
+
+MEASURE = """
+import resource, sys
+from paysim.experiment.single import simulate
+result = simulate(sys.argv[1], days=1, overrides={"demand.orders_per_day": float(sys.argv[2])})
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, result.kpis["checkouts"])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [QUICKSTART, FLAGSHIP], ids=["quickstart", "flagship"])
+def test_the_memory_estimate_is_honest(path) -> None:
+    # peak RSS of a real run (payments log in memory, as experiments keep it)
+    import subprocess
+    import sys
+
+    orders = 1_000_000 if path == QUICKSTART else 500_000
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), str(orders)],
+        capture_output=True, text=True, timeout=900, check=True,
+    )  # fmt: skip
+    peak, _ = map(float, done.stdout.split())
+    scenario = load_scenario(path, {"demand.orders_per_day": orders})
+    estimated = sizing.estimate(scenario, days=1).memory_bytes
+    assert peak <= estimated <= 1.6 * peak
