@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# The flagship routing comparison: 3 arms x 10 replications of one simulated day (~1 min on 2 cores).
+# The flagship routing comparison: 3 arms x 10 replications of one simulated day (~1 min on 2
+# idle cores, 2 to 3 min on a busy machine).
 demo: $(STAMP)
 	$(BIN)/paysim experiment experiments/flagship_routing.yaml --out runs/flagship_routing
 	@echo "report: runs/flagship_routing/report.html (and report.md)"
