@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean reports
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "paysim needs Python 3.11 or newer")'
@@ -12,10 +12,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# The flagship routing comparison: 3 arms x 10 replications of one simulated day (~1 min on 2 cores).
+# The flagship routing comparison: 3 arms x 10 replications of one simulated day (~1 min on 2
+# idle cores, 2 to 3 min on a busy machine).
 demo: $(STAMP)
 	$(BIN)/paysim experiment experiments/flagship_routing.yaml --out runs/flagship_routing
 	@echo "report: runs/flagship_routing/report.html (and report.md)"
+
+# Every shipped report, regenerated with the current code: reports/<name>/ from
+# experiments/<name>.yaml, for each report folder that has its experiment. Each folder records
+# the provenance of what produced it; tests/experiment/test_shipped_reports.py checks it.
+REPORTS := $(notdir $(patsubst %/,%,$(wildcard reports/*/)))
+
+reports: $(STAMP)
+	@for name in $(REPORTS); do \
+		if [ -f experiments/$$name.yaml ]; then \
+			echo "reports/$$name: experiments/$$name.yaml"; \
+			$(BIN)/paysim experiment experiments/$$name.yaml --out reports/$$name || exit 1; \
+		fi; \
+	done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

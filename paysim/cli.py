@@ -4,35 +4,83 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from paysim.errors import PaysimError, ScenarioError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+#: Signals handled like Ctrl-C: staged output removed, one line, exit 128 + the signal.
+TERMINATING = ("SIGTERM", "SIGHUP")
+#: The most ``--replications`` or ``--workers`` a command line may ask for.
+MAX_REPLICATIONS, MAX_WORKERS = 100_000, 1024
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwound like Ctrl-C, so every clean-up path runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, dispatch, and map errors to exit codes."""
     parser = _parser()
     args = parser.parse_args(argv)
+    with _terminate_like_interrupt():
+        try:
+            return int(args.handler(args) or EXIT_OK)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except PaysimError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INTERNAL
+        except KeyboardInterrupt as exc:
+            print(f"{_stopped_by(exc)}", file=sys.stderr)
+            return _interrupt_code(exc)
+        except BrokenPipeError:  # output piped into `head` and closed early
+            sys.stderr.close()
+            return EXIT_OK
+
+
+def _stopped_by(exc: BaseException) -> str:
+    return "terminated" if isinstance(exc, Terminated) else "interrupted"
+
+
+def _interrupt_code(exc: BaseException) -> int:
+    return 128 + exc.signum if isinstance(exc, Terminated) else 130
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise ``Terminated`` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def _raise(signum: int, frame: Any) -> None:
+        for number in previous:  # a second signal during clean-up must not interrupt it
+            signal.signal(number, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    for name in TERMINATING:
+        if hasattr(signal, name):
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, _raise)
     try:
-        return int(args.handler(args) or EXIT_OK)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except PaysimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and closed early
-        sys.stderr.close()
-        return EXIT_OK
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,13 +91,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from paysim import __version__
+
     parser = _Parser(prog="paysim", description="Simulate cross-border social-commerce payments.")
+    parser.add_argument("--version", action="version", version=f"paysim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run one replication of a scenario")
     run.add_argument("scenario", help="scenario file (YAML)")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    run.add_argument("--days", type=float, help="horizon in days (default: the scenario's)")
+    run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    run.add_argument("--days", type=_number, help="horizon in days (default: the scenario's)")
     run.add_argument(
         "--set",
         dest="sets",
@@ -73,14 +124,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     experiment.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_bounded_int(MAX_WORKERS),
         metavar="N",
         help="local worker processes (default: all cores)",
     )
     experiment.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, tcp://host:8786")
     experiment.add_argument(
         "--replications",
-        type=_positive_int,
+        type=_bounded_int(MAX_REPLICATIONS),
         metavar="R",
         help="fixed replications, replacing the file's",
     )
@@ -101,14 +152,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def _bounded_int(most: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be <= {most}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _seed(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
 
 
 def _overrides(sets: list[str]) -> dict[str, Any]:
@@ -117,15 +188,24 @@ def _overrides(sets: list[str]) -> dict[str, Any]:
     return dict(parse_set(item) for item in sets)
 
 
+def _out_dir(args: argparse.Namespace, name: str) -> Path:
+    """``--out``, or ``runs/<name>`` without it."""
+    if args.out is None:
+        return Path("runs") / name
+    if not args.out.strip():
+        raise ScenarioError.at("--out", "must not be empty", args.out)
+    return Path(args.out)
+
+
 def _run(args: argparse.Namespace) -> int:
     from paysim.experiment.single import check_run_inputs, run_to_directory
     from paysim.report.table import kpi_table
-    from paysim.scenario.loader import load_scenario
+    from paysim.scenario.loader import scenario_from_dict
 
     check_run_inputs(args.days, args.seed, prefix="--")
-    scenario = load_scenario(args.scenario, _overrides(args.sets))
-    out = Path(args.out) if args.out else Path("runs") / scenario.name
-    result = run_to_directory(scenario, out, seed=args.seed, days=args.days)
+    scenario = scenario_from_dict(_read_kind(args.scenario, "scenario"), _overrides(args.sets))
+    out = _out_dir(args, scenario.name)
+    result = run_to_directory(scenario, out, seed=args.seed, days=args.days, progress=None)
     print(
         f"{scenario.name}: {result.days:g} days, seed {result.seed}, "
         f"wrote {out}/summary.json and payments.parquet"
@@ -134,54 +214,105 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from paysim.experiment.load import is_experiment, load_experiment
-    from paysim.scenario.loader import load_scenario, read_yaml
+def _read_kind(path: str, kind: str) -> dict[str, Any]:
+    """A YAML file's data, refused with one line if it is the other kind of paysim file."""
+    from paysim.experiment.load import is_experiment
+    from paysim.scenario.loader import read_yaml
 
-    if is_experiment(read_yaml(args.file)):
+    raw = read_yaml(path)
+    found = "experiment" if is_experiment(raw) else "scenario"
+    if found != kind:
+        named = {"scenario": "a scenario", "experiment": "an experiment"}
+        command = {"scenario": "paysim run", "experiment": "paysim experiment"}[found]
+        raise ScenarioError.at(
+            path, f"is {named[found]} file, not {named[kind]}: use `{command}` for it"
+        )
+    return raw
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from paysim.experiment.load import experiment_from_dict, is_experiment
+    from paysim.experiment.sizing import check_run_size
+    from paysim.scenario.loader import read_yaml, scenario_from_dict
+
+    raw = read_yaml(args.file)
+    if is_experiment(raw):
         if args.sets:
             raise ScenarioError.at("--set", "applies to scenario files; use an arm's set")
-        load_experiment(args.file)
+        path = Path(args.file)
+        experiment_from_dict(raw, base_dir=path.parent, source=path)
     else:
-        load_scenario(args.file, _overrides(args.sets))
+        check_run_size(scenario_from_dict(raw, _overrides(args.sets)))
     print("ok")
     return EXIT_OK
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    from paysim.experiment.execute import started_backend
-    from paysim.experiment.load import load_experiment
+    from paysim.experiment.execute import reachable_dask_address, started_backend
+    from paysim.experiment.load import check_experiment_size, experiment_from_dict
 
-    experiment = load_experiment(args.file, args.replications)
+    if args.dask is not None:
+        reachable_dask_address(args.dask)
+    path = Path(args.file)
+    raw = _read_kind(args.file, "experiment")
+    experiment = experiment_from_dict(raw, path.parent, path, args.replications)
+    out = _out_dir(args, experiment.name)
+    _check_study_folder(out, experiment)
+    check_experiment_size(experiment, _local_workers(args))
     # workers start importing now, while this process loads the statistics and report code
     backend = started_backend(args.workers, args.dask)
     from paysim.experiment.study import run_experiment
     from paysim.report.experiment import experiment_currency, write_report
     from paysim.report.summary_text import summary_text
 
-    out = Path(args.out) if args.out else Path("runs") / experiment.name
+    currency = experiment_currency(experiment)
+
+    def write_more(folder: Path, result: Any) -> None:
+        write_report(folder, result.summary, result.results, currency)
+
     try:
-        result = run_experiment(experiment, out=out, progress=None, backend=backend)
-    except KeyboardInterrupt:
+        result = run_experiment(
+            experiment, out=out, progress=None, backend=backend, write_more=write_more
+        )
+    except KeyboardInterrupt as exc:
         print(
-            f"interrupted: finished runs are kept in {out}/runs; "
+            f"{_stopped_by(exc)}: finished runs are kept in {out}/runs; "
             "run the same command again to resume",
             file=sys.stderr,
         )
-        return 130
-    currency = experiment_currency(experiment)
-    report = write_report(out, result.summary, result.results, currency)
+        return _interrupt_code(exc)
     print(summary_text(result.summary, currency))
     if result.n_reused:
         print(f"reused {result.n_reused} finished runs from {out}/runs, ran {result.n_run}")
-    print(f"wrote {out}/results.parquet, summary.json, report.md, {report.name}, figures/")
+    print(f"wrote {out}/results.parquet, summary.json, report.md, report.html, figures/")
     return EXIT_OK
+
+
+def _check_study_folder(out: Path, experiment: Any) -> None:
+    """Refuse ``--out`` before any worker starts (``run_experiment`` checks it again)."""
+    from paysim.experiment.outdir import (
+        EXPERIMENT_FILES,
+        check_output_directory,
+        experiment_recogniser,
+    )
+
+    check_output_directory(out, EXPERIMENT_FILES, experiment_recogniser(experiment.name))
+
+
+def _local_workers(args: argparse.Namespace) -> int:
+    from paysim.experiment.execute import default_workers
+
+    if args.dask is not None:
+        return 0
+    return args.workers if args.workers is not None else default_workers()
 
 
 def _report(args: argparse.Namespace) -> int:
     from paysim.report.experiment import rebuild_report
 
     folder = Path(args.dir)
+    if not folder.is_dir():
+        raise ScenarioError.at(str(folder), "not a finished experiment folder (not a directory)")
     for name in ("experiment.json", "results.parquet"):
         if not (folder / name).is_file():
             raise ScenarioError.at(str(folder), f"not a finished experiment folder (no {name})")

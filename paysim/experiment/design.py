@@ -139,9 +139,15 @@ def simulation_code_hash() -> str:
     Stored results carry it; a result computed by different model code is never reused, and
     a Dask worker running another version of paysim is caught.
     """
+    return code_hash(_SIMULATION_SOURCES)
+
+
+@functools.cache
+def code_hash(sources: tuple[str, ...]) -> str:
+    """A digest of package source files and folders (paths relative to ``paysim/``)."""
     root = Path(__file__).resolve().parent.parent
     hasher = hashlib.sha256()
-    for name in _SIMULATION_SOURCES:
+    for name in sources:
         path = root / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:

@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
+import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from paysim.errors import PaysimError
+from paysim.errors import PaysimError, ScenarioError
 from paysim.experiment.design import Task, simulation_code_hash
-from paysim.experiment.single import simulate
+from paysim.experiment.single import resolve_scenario, run_checked
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Run one task and return its KPIs (top level, so spawned processes and Dask can call it)."""
+    """Run one task and return its KPIs (top level, so spawned processes and Dask can call it).
+
+    The experiment was checked when it was loaded (inputs, windows, memory for all workers),
+    so the task runs without checking its size again against what its siblings now use.
+    """
     started = time.perf_counter()
-    result = simulate(task.scenario, seed=task.seed_sequence, days=task.days)
+    result = run_checked(resolve_scenario(task.scenario), seed=task.seed_sequence, days=task.days)
     return {
         "kpis": result.kpis,
         "days": result.days,
@@ -76,7 +83,7 @@ class ProcessBackend:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_interrupts,
+                initializer=_init_worker,
             )
         return self._pool
 
@@ -124,9 +131,22 @@ def _ready() -> None:
     """A no-op task: submitting one per worker makes the pool start its processes."""
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them and keeps what has finished."""
+def _init_worker() -> None:
+    """Workers leave Ctrl-C to the parent, and end as soon as the parent does.
+
+    The parent stops its workers when interrupted or terminated, keeping what has finished;
+    if it is killed outright, a watchdog thread in each worker sees its end (the sentinel
+    ``multiprocessing`` keeps on the parent) and exits at once, mid-task if need be.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()
+    os._exit(1)  # no clean-up: the task's result is lost with the parent anyway
 
 
 #: Seconds to wait for a Dask scheduler before giving up.
@@ -148,10 +168,13 @@ class DaskBackend:
         if isinstance(address, Client):
             self._client, self._owned = address, False
         else:
+            address = reachable_dask_address(address)
             try:
                 self._client = Client(address, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT_S)
-            except OSError as exc:
-                raise PaysimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            except (OSError, ValueError) as exc:
+                raise ScenarioError.at(
+                    "--dask", f"cannot use this Dask scheduler ({exc})", address
+                ) from None
             self._owned = True
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:  # noqa: D102
@@ -179,6 +202,34 @@ class DaskBackend:
         self.close()
 
 
+_DASK_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls|ws|wss|inproc|ucx)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"
+    r":(?P<port>\d{1,5})/?$"
+)
+
+
+def reachable_dask_address(address: Any) -> str:
+    """A well-formed scheduler address (``tcp://host:8786``) that accepts connections.
+
+    A TCP address is probed with a plain socket first: a wrong one is a one-line error at
+    once, instead of a Dask client timing out and complaining while it is torn down.
+    """
+    text = str(address).strip()
+    match = _DASK_ADDRESS.match(text)
+    if not match or not 0 < int(match["port"]) < 65536:
+        raise ScenarioError.at("--dask", "must be a scheduler address like tcp://host:8786", text)
+    if match["scheme"] in (None, "tcp"):
+        host = match["host"].strip("[]")
+        try:
+            socket.create_connection((host, int(match["port"])), timeout=5).close()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ScenarioError.at(
+                "--dask", f"no Dask scheduler answers there ({reason})", text
+            ) from None
+    return text
+
+
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -201,6 +252,13 @@ def started_backend(workers: int | None, dask: Any = None) -> Backend:
     """``make_backend``, with local worker processes already starting."""
     backend = make_backend(workers, dask)
     return backend.start() if isinstance(backend, ProcessBackend) else backend
+
+
+def parallel_runs(backend: Backend) -> int:
+    """How many runs a backend has side by side on this machine (0: on other machines)."""
+    if isinstance(backend, ProcessBackend):
+        return backend.workers
+    return 0 if isinstance(backend, DaskBackend) else 1
 
 
 def check_code(outcome: dict[str, Any]) -> None:

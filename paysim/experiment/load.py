@@ -11,7 +11,15 @@ import numpy as np
 
 from paysim.errors import ScenarioError
 from paysim.experiment.design import Task, design_points, digest, make_tasks
-from paysim.experiment.spec import UNION_TAGS, ExperimentSpec, MetricSpec, cross_problems
+from paysim.experiment.sizing import check_run_size
+from paysim.experiment.spec import (
+    MAX_REPLICATIONS,
+    UNION_TAGS,
+    ExperimentSpec,
+    MetricSpec,
+    cross_problems,
+    too_many_runs,
+)
 from paysim.model.spec import Scenario
 from paysim.model.world import World
 from paysim.scenario.loader import (
@@ -94,8 +102,12 @@ class Experiment:
 
     def with_replications(self, replications: int) -> Experiment:
         """The same experiment with a fixed number of replications (``--replications``)."""
-        if replications < 1:
-            raise ScenarioError.at("--replications", "must be >= 1", replications)
+        if not 1 <= replications <= MAX_REPLICATIONS:
+            raise ScenarioError.at(
+                "--replications", f"must be >= 1 and <= {MAX_REPLICATIONS:,}", replications
+            )
+        if problem := too_many_runs(replications, len(self.spec.arms), len(self.points)):
+            raise ScenarioError.at("--replications", problem, replications)
         spec = self.spec.model_copy(update={"replications": replications})
         return Experiment(spec, self.scenario_path, self.scenario_raw, self.points, self.source)
 
@@ -181,12 +193,14 @@ def check_against_scenario(experiment: Experiment) -> None:
     if problems:
         raise ScenarioError(problems)
     for arm in spec.arms:
-        problems += _build_problems(f"arms.{arm.name}.set", experiment.scenario_raw, arm.overrides)
+        problems += _build_problems(
+            f"arms.{arm.name}.set", experiment.scenario_raw, arm.overrides, spec.days
+        )
     sweep_prefix = (
         "sweep.grid" if spec.sweep and spec.sweep.grid else "sweep.latin_hypercube.params"
     )
     for point in experiment.points:
-        problems += _build_problems(sweep_prefix, experiment.scenario_raw, point)
+        problems += _build_problems(sweep_prefix, experiment.scenario_raw, point, spec.days)
     problems = list(dict.fromkeys(problems))
     if problems:
         raise ScenarioError(problems)
@@ -196,18 +210,37 @@ def check_against_scenario(experiment: Experiment) -> None:
             for a, arm in enumerate(spec.arms):
                 overrides = experiment.overrides(a, p)
                 problems += _build_problems(
-                    f"arms.{arm.name}.set", experiment.scenario_raw, overrides
+                    f"arms.{arm.name}.set", experiment.scenario_raw, overrides, spec.days
                 )
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
 
 
-def _build_problems(prefix: str, raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[str]:
+def _build_problems(
+    prefix: str, raw: Mapping[str, Any], overrides: Mapping[str, Any], days: float | None = None
+) -> list[str]:
     try:
-        dry_build(scenario_from_dict(apply_overrides(raw, overrides)))
+        scenario = scenario_from_dict(apply_overrides(raw, overrides))
+        check_run_size(scenario, days)  # before the dry build, which allocates per buyer
+        dry_build(scenario)
     except ScenarioError as exc:
         return [f"{prefix}.{problem}" for problem in exc.problems]
     return []
+
+
+def check_experiment_size(experiment: Experiment, processes: int) -> None:
+    """Refuse an experiment whose runs, ``processes`` side by side, would not fit in memory."""
+    if processes < 1:
+        return  # runs on other machines (Dask): their memory is not known here
+    spec = experiment.spec
+    first = spec.replications if spec.sequential is None else spec.sequential.initial
+    assert isinstance(first, int)
+    processes = min(processes, first * len(spec.arms) * len(experiment.points))
+    for p in range(len(experiment.points)):
+        for a, arm in enumerate(spec.arms):
+            prefix = f"arms.{arm.name}.set." if experiment.overrides(a, p) else "scenario."
+            scenario = scenario_from_dict(experiment.cell(p, a)[0])
+            check_run_size(scenario, spec.days, processes=processes, prefix=prefix)
 
 
 def dry_build(scenario: Scenario) -> None:
@@ -235,7 +268,10 @@ def experiment_from_record(record: Mapping[str, Any]) -> Experiment:
     The scenario file is not read again: the report of a finished study needs only the
     experiment, the scenario's name and the design points.
     """
-    spec = validate_spec(record["experiment"])
+    try:
+        spec = validate_spec(record["experiment"])
+    except ScenarioError as exc:  # a damaged record: one line, the first problem
+        raise ScenarioError.at("experiment", exc.problems[0]) from None
     return Experiment(
         spec,
         Path(record["scenario_path"]),

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +17,9 @@ from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.replication import seed_label
 from paysim.errors import ScenarioError
+from paysim.experiment.outdir import check_output_directory, staged_directory
+from paysim.experiment.progress import Progress
+from paysim.experiment.sizing import check_run_size
 from paysim.model.ledger import Account
 from paysim.model.spec import MAX_HORIZON_DAYS, Scenario
 from paysim.model.world import World
@@ -88,9 +88,25 @@ def simulate(
     Returns:
         The KPIs, the payments log and the ledger balances of the run.
 
+    Raises:
+        ScenarioError: bad input, or a run too big for this machine's memory (with the
+            estimate) or with too many windows.
+
     """
     spec = resolve_scenario(scenario, overrides)
     check_run_inputs(days, seed)
+    check_run_size(spec, days, log_in_memory=log_path is None)
+    return run_checked(spec, seed, days, log_path)
+
+
+def run_checked(
+    spec: Scenario,
+    seed: int | np.random.SeedSequence | None = None,
+    days: float | None = None,
+    log_path: str | Path | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """``simulate`` of a scenario whose inputs and size have been checked already."""
     horizon_days = float(days) if days is not None else spec.horizon_days
     seed_value = spec.seed if seed is None else seed
     seed_sequence = (
@@ -105,6 +121,9 @@ def simulate(
         horizon_days * SECONDS_PER_DAY,
         log_path=None if log_path is None else str(log_path),
     )
+    if progress is not None:  # a clock job that only reports: the simulation is unchanged
+        progress.add_total(horizon_days * 24)
+        world.clock.every(spec.engine.batch_s, lambda t0, t1: progress.update((t1 - t0) / 3600))
     world.run()
     ledger = pd.DataFrame(
         world.ledger.balances,
@@ -137,59 +156,25 @@ def run_to_directory(
     out_dir: str | Path,
     seed: int | None = None,
     days: float | None = None,
+    progress: bool | None = False,
 ) -> RunResult:
     """Run one replication and write ``summary.json`` and ``payments.parquet`` atomically.
 
     Everything is written into a temporary sibling directory that replaces ``out_dir`` only
-    once complete, so an interrupted or failed run leaves no partial output behind.
+    once complete, so an interrupted or failed run leaves no partial output behind. An
+    existing ``out_dir`` is replaced only if it holds an earlier run's files and nothing else.
+    ``progress`` shows simulated hours on stderr (None: always, as a bar or periodic lines).
     """
+    check_run_inputs(days, seed)
+    check_run_size(scenario, days, log_in_memory=False)
     out = check_output_directory(Path(out_dir))
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    meter = None if progress is False else Progress(scenario.name, "simulated hours", progress)
     try:
-        result = simulate(scenario, seed=seed, days=days, log_path=staging / "payments.parquet")
-        (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-        replace_directory(staging, out)
-        result._recorder.path = out / "payments.parquet"
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with staged_directory(out) as staging:
+            result = run_checked(scenario, seed, days, staging / "payments.parquet", meter)
+            (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+    finally:
+        if meter is not None:
+            meter.close()
+    result._recorder.path = out / "payments.parquet"
     return result
-
-
-RUN_FILES = frozenset({"summary.json", "payments.parquet"})
-
-
-def check_output_directory(out: Path, own_files: frozenset[str] = RUN_FILES) -> Path:
-    """The output directory, created up to its parent; refuse anything that would lose data.
-
-    An existing ``out`` is replaced only if it holds nothing but an earlier run's files.
-    """
-    resolved = out.resolve()
-    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
-        raise ScenarioError.at(
-            "--out", "must not be the working directory or one of its parents", str(out)
-        )
-    if out.exists() and not out.is_dir():
-        raise ScenarioError.at("--out", "exists and is not a directory", str(out))
-    if out.is_dir() and not {p.name for p in out.iterdir()} <= own_files:
-        raise ScenarioError.at(
-            "--out", "is a directory with other files; choose a new or empty one", str(out)
-        )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError.at(
-            "--out", f"cannot create its parent ({exc.strerror})", str(out)
-        ) from None
-    return out
-
-
-def replace_directory(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target``, replacing an older ``target`` with no partial state."""
-    if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, retired / target.name)
-        os.replace(source, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(source, target)

@@ -9,16 +9,22 @@ path applies and validates) are made when the experiment is loaded.
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from paysim.analysis.kpis import KPI_GOALS, KPI_NAMES, SKEWED_KPIS
 from paysim.errors import field_problem
-from paysim.model.spec_types import Spec
+from paysim.model.spec_types import MAX_SEED, Name, Spec
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^/\\\s][^/\\]*$")]
-Count = Annotated[int, Field(ge=1)]
+#: Replications of one experiment: 10^5 is far beyond what any CI reaches for.
+MAX_REPLICATIONS = 100_000
+#: Simulations of one experiment (replications x arms x design points): each is at least a
+#: fraction of a second, so a million is days of computing; more is a typo.
+MAX_RUNS = 1_000_000
+MAX_POINTS = 10_000
+Count = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
 
 
 def _replications_kind(value: Any) -> str:
@@ -76,8 +82,8 @@ class SequentialSpec(Spec):
     """Replications added in deterministic batches until the target precision or ``max``."""
 
     target: TargetSpec
-    max: int = Field(ge=2)
-    initial: int = Field(default=5, ge=2)
+    max: int = Field(ge=2, le=MAX_REPLICATIONS)
+    initial: int = Field(default=5, ge=2, le=MAX_REPLICATIONS)
     batch: Count = 5
 
     @model_validator(mode="after")
@@ -114,8 +120,8 @@ class RangeSpec(Spec):
 class LatinHypercubeSpec(Spec):
     """``n`` points spread over the box of ``params`` (scipy.stats.qmc, seeded)."""
 
-    n: Count
-    seed: int | None = Field(default=None, ge=0)
+    n: int = Field(ge=1, le=MAX_POINTS)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     params: dict[str, RangeSpec] = Field(min_length=1)
 
 
@@ -165,11 +171,11 @@ class ExperimentSpec(Spec):
     name: Name
     description: str = ""
     scenario: str = Field(min_length=1)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     replications: Replications = 10
     common_random_numbers: bool = True
     baseline: str
-    arms: list[ArmSpec] = Field(min_length=1)
+    arms: list[ArmSpec] = Field(min_length=1, max_length=1000)
     metrics: list[str | MetricSpec] = Field(min_length=1)
     days: float | None = Field(default=None, gt=0, le=3660)
     sweep: SweepSpec | None = None
@@ -229,6 +235,7 @@ def cross_problems(spec: ExperimentSpec) -> list[str]:
             problems.append(_not_an_arm(f"assert.{i}.arm", gate.arm, arms))
         if gate.vs is not None and gate.vs not in arms:
             problems.append(_not_an_arm(f"assert.{i}.vs", gate.vs, arms))
+    problems += _size_problems(spec)
     if spec.sweep is not None:
         for path in spec.sweep.paths:
             for arm in spec.arms:
@@ -239,6 +246,38 @@ def cross_problems(spec: ExperimentSpec) -> list[str]:
                         )
                     )
     return problems
+
+
+def n_points(sweep: SweepSpec | None) -> int:
+    """The number of design points of a sweep (1 without one)."""
+    if sweep is None:
+        return 1
+    if sweep.grid is not None:
+        return math.prod(len(values) for values in sweep.grid.values())
+    assert sweep.latin_hypercube is not None
+    return sweep.latin_hypercube.n
+
+
+def too_many_runs(replications: int, n_arms: int, points: int) -> str | None:
+    """Why replications x arms x points is too many simulations, or None."""
+    runs = replications * n_arms * points
+    if runs <= MAX_RUNS:
+        return None
+    return (
+        f"{replications:,} replications x {n_arms} arms x {points:,} points are "
+        f"{runs:,} simulations, more than {MAX_RUNS:,}"
+    )
+
+
+def _size_problems(spec: ExperimentSpec) -> list[str]:
+    points = n_points(spec.sweep)
+    if points > MAX_POINTS:
+        return [field_problem("sweep.grid", f"{points:,} points, more than {MAX_POINTS:,}")]
+    most = spec.replications if spec.sequential is None else spec.sequential.max
+    assert isinstance(most, int)
+    if problem := too_many_runs(most, len(spec.arms), points):
+        return [field_problem("replications", problem)]
+    return []
 
 
 def _not_an_arm(path: str, name: str, arms: list[str]) -> str:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,29 @@ from typing import Any
 import pandas as pd
 
 from paysim.analysis.kpis import KPI_NAMES
-from paysim.experiment.design import Task
-from paysim.experiment.execute import Backend, check_code, make_backend
-from paysim.experiment.load import Experiment, resolve_experiment
+from paysim.errors import ScenarioError
+from paysim.experiment.design import Task, code_hash, digest, simulation_code_hash
+from paysim.experiment.execute import Backend, check_code, make_backend, parallel_runs
+from paysim.experiment.load import Experiment, check_experiment_size, resolve_experiment
+from paysim.experiment.outdir import (
+    EXPERIMENT_FILES,
+    STUDY_OUTPUTS,
+    check_output_directory,
+    experiment_recogniser,
+    link_into,
+    staged_directory,
+)
+from paysim.experiment.progress import Progress
 from paysim.experiment.spec import ExperimentSpec
 from paysim.experiment.store import ResultStore, write_atomic
 from paysim.experiment.summary import summarize, target_half_width
 
 #: Files of a finished study (``runs/`` holds the per-task results and is kept).
-OUTPUT_FILES = ("results.parquet", "summary.json", "report.md", "report.html", "figures")
+OUTPUT_FILES = STUDY_OUTPUTS
+#: Code that turns results into ``summary.json`` and the report (hashed into provenance).
+REPORT_SOURCES = ("analysis", "report", "experiment/summary.py")
+#: Writes more outputs (the report) into a study folder being staged, from its results.
+OutputWriter = Callable[[Path, "ExperimentResult"], Any]
 
 
 @dataclass
@@ -75,6 +88,7 @@ def run_experiment(
     replications: int | None = None,
     progress: bool | None = False,
     backend: Backend | None = None,
+    write_more: OutputWriter | None = None,
 ) -> ExperimentResult:
     """Run a Monte Carlo comparison.
 
@@ -88,28 +102,36 @@ def run_experiment(
         out: folder for ``runs/`` (one file per finished task, reused on a re-run),
             ``experiment.json``, ``results.parquet`` and ``summary.json``.
         replications: a fixed number of replications replacing the experiment's.
-        progress: show a progress bar on stderr (None: only when stderr is a terminal).
+        progress: progress on stderr: None shows a bar on a terminal and a line every few
+            seconds elsewhere (what the command line does), True a bar, False nothing.
         backend: where to run, replacing ``workers`` and ``dask`` (see
             ``paysim.experiment.execute``); closed when the study ends.
+        write_more: called with the staging folder and the result, to add outputs (the
+            command line writes the report) that appear with the others, atomically.
 
     Returns:
         The results table and the summary. The numbers are the same whatever ``workers``
         and ``dask`` are.
 
     Raises:
-        ScenarioError: the experiment or its scenario is invalid.
+        ScenarioError: the experiment or its scenario is invalid, a run would not fit in
+            memory (as many side by side as there are workers), or ``out`` is not a new,
+            empty or earlier folder of the same experiment.
 
     """
     experiment = resolve_experiment(path_or_experiment, replications)
     out_dir = None if out is None else Path(out)
-    if out_dir is not None:
-        _clear_outputs(out_dir)
-        write_atomic(
-            out_dir / "experiment.json", json.dumps(experiment.describe(), indent=2) + "\n"
-        )
-    store = ResultStore(None if out_dir is None else out_dir / "runs")
-    backend = make_backend(workers, dask) if backend is None else backend
     try:
+        if out_dir is not None:
+            start_study_folder(out_dir, experiment)
+        store = ResultStore(None if out_dir is None else out_dir / "runs")
+        backend = make_backend(workers, dask) if backend is None else backend
+    except BaseException:
+        if backend is not None:
+            backend.abort()
+        raise
+    try:
+        check_experiment_size(experiment, parallel_runs(backend))
         n, counts = _run_replications(experiment, store, backend, progress)
         backend.close()
     except BaseException:
@@ -120,9 +142,56 @@ def run_experiment(
     summary = summarize(
         results, experiment.spec, experiment.scenario_name, experiment.points, currency
     )
+    result = ExperimentResult(experiment, results, summary, out_dir, *counts)
     if out_dir is not None:
-        write_outputs(out_dir, results, summary)
-    return ExperimentResult(experiment, results, summary, out_dir, *counts)
+        finish_study_folder(out_dir, result, n, write_more)
+    return result
+
+
+def start_study_folder(out_dir: Path, experiment: Experiment) -> None:
+    """Check ``out_dir`` is new, empty or this experiment's, clear old outputs, mark it."""
+    check_output_directory(out_dir, EXPERIMENT_FILES, experiment_recogniser(experiment.name))
+    try:
+        _clear_outputs(out_dir)
+    except OSError as exc:
+        raise ScenarioError.at(
+            "--out", f"cannot write there ({exc.strerror})", str(out_dir)
+        ) from None
+    write_atomic(out_dir / "experiment.json", json.dumps(experiment.describe(), indent=2) + "\n")
+
+
+def finish_study_folder(
+    out_dir: Path, result: ExperimentResult, replications: int, write_more: OutputWriter | None
+) -> None:
+    """Write the outputs into a staged copy of the folder that then replaces it.
+
+    The finished runs are hard-linked into the copy, so they are never lost: until the swap
+    the folder is as it was, after it every output is there.
+    """
+    record = result.experiment.describe()
+    record["provenance"] = provenance(result.experiment, replications)
+    with staged_directory(out_dir) as staging:
+        if (out_dir / "runs").is_dir():
+            link_into(out_dir / "runs", staging / "runs")
+        write_atomic(staging / "experiment.json", json.dumps(record, indent=2) + "\n")
+        write_outputs(staging, result.results, result.summary)
+        if write_more is not None:
+            write_more(staging, result)
+
+
+def provenance(experiment: Experiment, replications: int) -> dict[str, Any]:
+    """What produced a study's outputs: its runs' fingerprints and the code that summarised them.
+
+    A committed report is current when the same experiment, run by the code checked out now,
+    gives the same record (``make reports`` regenerates it otherwise).
+    """
+    tasks = experiment.tasks(range(replications))
+    return {
+        "replications": replications,
+        "runs": digest(sorted(task.fingerprint for task in tasks)),
+        "simulation_code": simulation_code_hash(),
+        "report_code": code_hash(REPORT_SOURCES),
+    }
 
 
 def _run_replications(
@@ -139,10 +208,10 @@ def _run_replications(
     n = spec.replications if sequential is None else sequential.initial
     assert isinstance(n, int)
     done, n_run, n_reused = 0, 0, 0
-    bar = _progress_bar(experiment, progress)
+    meter = None if progress is False else Progress(experiment.name, "runs", progress)
     try:
         while True:
-            ran, reused = _run_tasks(experiment.tasks(range(done, n)), store, backend, bar)
+            ran, reused = _run_tasks(experiment.tasks(range(done, n)), store, backend, meter)
             done, n_run, n_reused = n, n_run + ran, n_reused + reused
             if sequential is None:
                 return n, (n_run, n_reused)
@@ -153,40 +222,25 @@ def _run_replications(
                 return n, (n_run, n_reused)
             n = min(n + sequential.batch, sequential.max)
     finally:
-        if bar is not None:
-            bar.close()
+        if meter is not None:
+            meter.close()
 
 
 def _run_tasks(
-    tasks: Sequence[Task], store: ResultStore, backend: Backend, bar: Any
+    tasks: Sequence[Task], store: ResultStore, backend: Backend, meter: Progress | None
 ) -> tuple[int, int]:
     """Run the tasks without a stored result; returns how many ran and how many were reused."""
     unique = {task.fingerprint: task for task in tasks}
     pending = [task for key, task in unique.items() if not store.has(key)]
-    if bar is not None:
-        bar.total = (bar.total or 0) + len(unique)
-        bar.update(len(unique) - len(pending))
+    if meter is not None:
+        meter.add_total(len(unique))
+        meter.update(len(unique) - len(pending))
     for task, outcome in backend.run(pending):
         check_code(outcome)
         store.put(task, outcome)
-        if bar is not None:
-            bar.update(1)
+        if meter is not None:
+            meter.update(1)
     return len(pending), len(unique) - len(pending)
-
-
-def _progress_bar(experiment: Experiment, progress: bool | None) -> Any:
-    if progress is False:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(
-        total=0,
-        desc=experiment.name,
-        unit="run",
-        file=sys.stderr,
-        disable=None if progress is None else not progress,
-        dynamic_ncols=True,
-    )
 
 
 def results_frame(
@@ -230,9 +284,53 @@ def _clear_outputs(out_dir: Path) -> None:
 
 
 def load_results(out_dir: str | Path) -> tuple[Experiment, pd.DataFrame]:
-    """The experiment and results table of a finished study folder."""
+    """The experiment and results table of a finished study folder.
+
+    Raises:
+        ScenarioError: ``experiment.json`` or ``results.parquet`` is missing, unreadable or not
+            what paysim writes (one line naming the file).
+
+    """
     from paysim.experiment.load import experiment_from_record
 
     folder = Path(out_dir)
-    record = json.loads((folder / "experiment.json").read_text())
-    return experiment_from_record(record), pd.read_parquet(folder / "results.parquet")
+    record_path, results_path = folder / "experiment.json", folder / "results.parquet"
+    try:
+        record = json.loads(record_path.read_text())
+        experiment = experiment_from_record(record)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ScenarioError.at(
+            str(record_path), f"not a paysim experiment record ({_why(exc)})"
+        ) from None
+    try:
+        results = pd.read_parquet(results_path)
+    except Exception as exc:  # pyarrow raises its own error types for a damaged file
+        raise ScenarioError.at(str(results_path), f"cannot read it ({_why(exc)})") from None
+    if problem := _results_problem(experiment, results):
+        raise ScenarioError.at(str(results_path), problem)
+    return experiment, results
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, ScenarioError):
+        return exc.problems[0]
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:120]
+
+
+def _results_problem(experiment: Experiment, results: pd.DataFrame) -> str | None:
+    """Why a results table cannot be what this experiment produced (None if it can)."""
+    spec = experiment.spec
+    needed = ["arm", "replication", *(m.name for m in spec.metric_specs)]
+    if spec.sweep is not None:
+        needed += ["point", *spec.sweep.paths]
+    missing = [name for name in needed if name not in results.columns]
+    if missing:
+        return f"not this experiment's results (no column {', '.join(missing[:3])})"
+    arms = set(results["arm"].astype(str))
+    if not arms or not arms <= set(spec.arm_names) or spec.baseline not in arms:
+        return f"not this experiment's results (arms {sorted(arms)[:5]})"
+    for metric in spec.metric_specs:
+        if not pd.api.types.is_numeric_dtype(results[metric.name]):
+            return f"column {metric.name} is not numeric"
+    return None

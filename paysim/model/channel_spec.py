@@ -17,6 +17,10 @@ from paysim.errors import field_problem
 from paysim.model.declines import CONFIGURABLE_CODES
 from paysim.model.distributions import Distribution
 from paysim.model.spec_types import (
+    MAX_AMOUNT,
+    MAX_FACTOR,
+    MAX_FIXED_FEE,
+    MAX_HORIZON_DAYS,
     Currency,
     Identifier,
     MarketCode,
@@ -29,7 +33,8 @@ from paysim.model.spec_types import (
 
 ChannelKind = Literal["card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl"]
 DeclineCode = Literal[CONFIGURABLE_CODES]  # type: ignore[valid-type]
-Factor = Annotated[float, Field(gt=0)]
+Factor = Annotated[float, Field(gt=0, le=MAX_FACTOR)]
+MAX_WAIT_MS = 86_400_000.0  # a day: an answer later than that is no online payment
 
 
 class FeeSpec(Spec):
@@ -43,16 +48,16 @@ class FeeSpec(Spec):
     """
 
     percent: float = Field(default=0.0, ge=0, le=100)
-    fixed: float = Field(default=0.0, ge=0)
+    fixed: float = Field(default=0.0, ge=0, le=MAX_FIXED_FEE)
     cross_border_percent: float = Field(default=0.0, ge=0, le=100)
     fx_markup_percent: float = Field(default=0.0, ge=0, le=100)
-    dispute_fixed: float = Field(default=0.0, ge=0)
+    dispute_fixed: float = Field(default=0.0, ge=0, le=MAX_FIXED_FEE)
 
 
 class AmountBandSpec(Spec):
     """Success multiplier for payments of at least ``above_reporting`` (reporting currency)."""
 
-    above_reporting: float = Field(ge=0)
+    above_reporting: float = Field(ge=0, le=MAX_AMOUNT)
     factor: Factor
 
 
@@ -100,8 +105,11 @@ class OutageSpec(Spec):
     providers (median 30-60 min, tail to 8 h; parameters.md, press reports [V]).
     """
 
-    mtbf_h: float = Field(gt=0)
-    mttr_min: float = Field(gt=0)
+    # lower bounds: an episode every 6 minutes lasting 6 s is already beyond any real provider,
+    # and keeps a ten-year run under a million episodes (tinier times hang the draw); a huge
+    # mtbf_h is how a scenario says "never"
+    mtbf_h: float = Field(ge=0.1, le=1e12)
+    mttr_min: float = Field(ge=0.1, le=1e7)
     repair_sigma: float = Field(default=1.0, ge=0, le=3)
 
 
@@ -184,10 +192,10 @@ class ChannelSpec(Spec):
     country: MarketCode | None = None
     currency: Currency
     fee: FeeSpec = Field(default_factory=FeeSpec)
-    min_amount: float = Field(default=0.0, ge=0)
-    max_amount: float | None = Field(default=None, gt=0)
+    min_amount: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
+    max_amount: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     latency_ms: Distribution
-    timeout_ms: float = Field(default=30_000.0, gt=0)
+    timeout_ms: float = Field(default=30_000.0, gt=0, le=MAX_WAIT_MS)
     timeout_capture_factor: Probability | None = None
     success: SuccessSpec
     outages: OutageSpec | None = None
@@ -196,13 +204,13 @@ class ChannelSpec(Spec):
     networks: Annotated[list[NetworkSpec], AfterValidator(_shares_sum_to_one)] = Field(
         default_factory=list
     )
-    capacity_tps: float | None = Field(default=None, gt=0)
-    queue_max: int | None = Field(default=None, ge=0)
-    queue_timeout_ms: float | None = Field(default=None, ge=0)
+    capacity_tps: float | None = Field(default=None, gt=0, le=1e7)  # Visa peaks ~6e4 tps
+    queue_max: int | None = Field(default=None, ge=0, le=10**9)
+    queue_timeout_ms: float | None = Field(default=None, ge=0, le=MAX_WAIT_MS)
     price_volatility_annual: float = Field(default=0.0, ge=0, le=10)
-    settlement_days: float = Field(default=2.0, ge=0)
+    settlement_days: float = Field(default=2.0, ge=0, le=MAX_HORIZON_DAYS)
     reserve_percent: float = Field(default=0.0, ge=0, le=100)
-    reserve_days: float = Field(default=0.0, ge=0)
+    reserve_days: float = Field(default=0.0, ge=0, le=MAX_HORIZON_DAYS)
 
     @model_validator(mode="after")
     def _consistent(self) -> ChannelSpec:

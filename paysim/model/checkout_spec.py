@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from paysim.model.declines import DECLINE_CODES
 from paysim.model.distributions import Distribution, Lognormal
-from paysim.model.spec_types import Probability, Spec
+from paysim.model.spec_types import MAX_AMOUNT, Probability, Spec
 
 KYC_TIERS = ("none", "basic", "full")
 RetryCode = Literal[DECLINE_CODES[1:]]  # type: ignore[valid-type]
@@ -99,7 +99,7 @@ class TimeoutSpec(Spec):
     """
 
     policy: Literal["wait_for_status", "blind_retry"] = "wait_for_status"
-    status_check_s: float = Field(default=60.0, gt=0)
+    status_check_s: float = Field(default=60.0, gt=0, le=30 * 86_400)  # at most a month
 
 
 class PersonalLimitSpec(Spec):
@@ -133,7 +133,7 @@ class CheckoutSpec(Spec):
     )
     one_click_share: Probability = 0.0
     password_free_share: Probability = 0.0
-    password_free_max: float = Field(default=50.0, ge=0)
+    password_free_max: float = Field(default=50.0, ge=0, le=MAX_AMOUNT)
     shortcut_time_factor: float = Field(default=0.25, gt=0, le=1)
     default_method_share: Probability = 0.0
     personal_limit: PersonalLimitSpec = Field(default_factory=PersonalLimitSpec)
@@ -144,8 +144,8 @@ class CheckoutSpec(Spec):
 class KycLimitSpec(Spec):
     """Payment limits of one verification tier, in the reporting currency (none = no limit)."""
 
-    per_payment: float | None = Field(default=None, gt=0)
-    daily: float | None = Field(default=None, gt=0)
+    per_payment: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
+    daily: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
 
 
 class KycSpec(Spec):

@@ -13,7 +13,17 @@ from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
 from paysim.model.distributions import Distribution, Empirical, Exponential
-from paysim.model.spec_types import DIURNAL_PROFILES, Identifier, MarketCode, Spec
+from paysim.model.spec_types import (
+    DIURNAL_PROFILES,
+    MAX_HORIZON_DAYS,
+    Identifier,
+    MarketCode,
+    Spec,
+)
+
+MAX_HOURS = MAX_HORIZON_DAYS * 24.0  # campaign times beyond the longest horizon never come
+#: Orders a day: 10^9 is ten times the world's card payments; a run's memory bounds it further.
+MAX_ORDERS_PER_DAY = 1e9
 
 
 class CorridorSpec(Spec):
@@ -33,8 +43,8 @@ def _diurnal(value: str | list[float]) -> str | list[float]:
     if isinstance(value, str):
         if value not in DIURNAL_PROFILES:
             raise ValueError(f"must be one of {', '.join(DIURNAL_PROFILES)} or 24 weights")
-    elif len(value) != 24 or any(w < 0 for w in value) or sum(value) <= 0:
-        raise ValueError("must be 24 non-negative hourly weights with a positive sum")
+    elif len(value) != 24 or any(not 0 <= w <= 1e12 for w in value) or sum(value) <= 0:
+        raise ValueError("must be 24 hourly weights in [0, 1e12] with a positive sum")
     return value
 
 
@@ -71,10 +81,13 @@ class CampaignSpec(Spec):
     kind: Literal["live_stream", "flash_sale"]
     uplift: float = Field(ge=1, le=1000)
     duration_min: Distribution
-    starts_h: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
-    every_h: float | None = Field(default=None, gt=0)
-    first_h: float = Field(default=0.0, ge=0)
-    per_day: float = Field(default=0.0, ge=0)
+    starts_h: list[Annotated[float, Field(ge=0, le=MAX_HOURS)]] = Field(
+        default_factory=list, max_length=100_000
+    )
+    # at most one start per 15-minute demand cell, on average: the grid the rate lives on
+    every_h: float | None = Field(default=None, ge=0.25, le=MAX_HOURS)
+    first_h: float = Field(default=0.0, ge=0, le=MAX_HOURS)
+    per_day: float = Field(default=0.0, ge=0, le=96)
     buyer_markets: list[MarketCode] = Field(default_factory=list)
     seller_markets: list[MarketCode] = Field(default_factory=list)
     influencer: Identifier | None = None
@@ -83,7 +96,7 @@ class CampaignSpec(Spec):
     @model_validator(mode="before")
     @classmethod
     def _kind_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("kind") in CAMPAIGN_DEFAULTS:
+        if isinstance(data, dict) and str(data.get("kind")) in CAMPAIGN_DEFAULTS:
             return {**CAMPAIGN_DEFAULTS[data["kind"]], **data}
         return data
 
@@ -105,7 +118,7 @@ class GroupBuySpec(Spec):
     orders come on top of ``orders_per_day``.
     """
 
-    groups_per_day: float = Field(default=0.0, ge=0)
+    groups_per_day: float = Field(default=0.0, ge=0, le=MAX_ORDERS_PER_DAY)
     size: Distribution = Field(
         default_factory=lambda: Empirical(
             dist="empirical", values=[2.0, 3.0, 5.0, 10.0], weights=[0.6, 0.25, 0.1, 0.05]
@@ -120,7 +133,7 @@ class GroupBuySpec(Spec):
 class DemandSpec(Spec):
     """How many orders arrive, when, between which markets, and the social bursts on top."""
 
-    orders_per_day: float = Field(gt=0)
+    orders_per_day: float = Field(gt=0, le=MAX_ORDERS_PER_DAY)
     diurnal: Annotated[str | list[float], AfterValidator(_diurnal)] = "flat"
     corridors: list[CorridorSpec] = Field(min_length=1)
     campaigns: list[CampaignSpec] = Field(default_factory=list)

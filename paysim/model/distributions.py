@@ -20,10 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 Z99 = float(special.ndtri(0.99))
+#: Bound of every parameter: amounts in major units (1e12 IDR is 60 M USD), times in ms to days.
+MAX_VALUE = 1e12
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # finite parameters only, like every scenario section (see ``spec_types.Spec``)
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         """Values at cumulative probabilities ``u`` (the inverse CDF)."""
@@ -39,7 +42,7 @@ class Constant(_Dist):
     """Always ``value``."""
 
     dist: Literal["constant"]
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_VALUE)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         return np.full(np.shape(u), self.value)
@@ -53,7 +56,7 @@ class Exponential(_Dist):
     """Exponential with the given ``mean``."""
 
     dist: Literal["exponential"]
-    mean_value: float = Field(gt=0, alias="mean")
+    mean_value: float = Field(gt=0, le=MAX_VALUE, alias="mean")
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         return -self.mean_value * np.log1p(-u)
@@ -67,8 +70,8 @@ class Lognormal(_Dist):
     """Lognormal given by its median ``p50`` and 99th percentile ``p99``."""
 
     dist: Literal["lognormal"]
-    p50: float = Field(gt=0)
-    p99: float = Field(gt=0)
+    p50: float = Field(gt=0, le=MAX_VALUE)
+    p99: float = Field(gt=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self) -> Lognormal:
@@ -98,8 +101,8 @@ class Gamma(_Dist):
     """Gamma given by its ``mean`` and standard deviation ``sd``."""
 
     dist: Literal["gamma"]
-    mean_value: float = Field(gt=0, alias="mean")
-    sd: float = Field(gt=0)
+    mean_value: float = Field(gt=0, le=MAX_VALUE, alias="mean")
+    sd: float = Field(gt=0, le=MAX_VALUE)
 
     @property
     def shape(self) -> float:
@@ -119,8 +122,8 @@ class Uniform(_Dist):
     """Uniform on ``[low, high]``."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_VALUE)
+    high: float = Field(ge=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -140,8 +143,8 @@ class Empirical(_Dist):
     """The listed ``values``, drawn with ``weights`` (equal when omitted)."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: list[Annotated[float, Field(le=MAX_VALUE)]] = Field(min_length=1, max_length=10**6)
+    weights: list[Annotated[float, Field(le=MAX_VALUE)]] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import special
 
 from paysim.engine.streams import RandomStreams
+from paysim.errors import PaysimError
 from paysim.model.channel_spec import DegradationSpec, OutageSpec
 
 SECONDS_PER_MIN, SECONDS_PER_H = 60.0, 3600.0
@@ -25,6 +26,9 @@ def repair_mu(spec: OutageSpec) -> float:
 
 
 EPISODE_BLOCK = 64  # episodes drawn per block: a fixed size, so a shorter run is a prefix
+# The schema's lower bounds (0.1 h between, 0.1 min per episode) keep a ten-year run under a
+# million episodes; a spec built around them must not loop for hours drawing billions.
+MAX_EPISODES = 10_000_000
 
 
 def renewal_episodes(
@@ -43,6 +47,11 @@ def renewal_episodes(
     """
     up_mean_s = spec.mtbf_h * SECONDS_PER_H
     down_mean_s = spec.mttr_min * SECONDS_PER_MIN
+    if horizon_s / (up_mean_s + down_mean_s) > MAX_EPISODES:
+        raise PaysimError(
+            f"outages every {spec.mtbf_h:g} h lasting {spec.mttr_min:g} min make more than "
+            f"{MAX_EPISODES:,} episodes over {horizon_s / 86_400:g} days"
+        )
     mu, sigma = repair_mu(spec), spec.repair_sigma
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []

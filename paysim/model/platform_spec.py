@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from paysim.errors import ScenarioError
 from paysim.model.distributions import Distribution, Lognormal, Uniform
-from paysim.model.spec_types import Currency, Probability, Spec
+from paysim.model.spec_types import MAX_FIXED_FEE, MAX_HORIZON_DAYS, Currency, Probability, Spec
 
 
 class PayoutSpec(Spec):
@@ -24,7 +24,7 @@ class PayoutSpec(Spec):
 
     hour_utc: int = Field(default=2, ge=0, le=23)
     fee_percent: float = Field(default=0.0, ge=0, le=100)
-    fee_fixed: float = Field(default=0.0, ge=0)
+    fee_fixed: float = Field(default=0.0, ge=0, le=MAX_FIXED_FEE)
     fee_currency: Currency = "USD"
 
 
@@ -111,7 +111,7 @@ class PlatformSpec(Spec):
     confirm_after_delivery_days: Distribution = Field(
         default_factory=lambda: Lognormal(dist="lognormal", p50=1.0, p99=10.0)
     )
-    auto_release_days: float = Field(default=7.0, ge=0)
+    auto_release_days: float = Field(default=7.0, ge=0, le=MAX_HORIZON_DAYS)
     release_at_shipment_percent: float = Field(default=0.0, ge=0, le=100)
     commission_paid_by: Literal["seller", "platform"] = "seller"
     routing_refresh_s: float = Field(default=0.0, ge=0, le=86_400)

@@ -27,17 +27,19 @@ from paysim.model.distributions import Distribution
 from paysim.model.networks import network_problems
 from paysim.model.platform_spec import PlatformSpec
 from paysim.model.spec_types import (
+    MAX_HORIZON_DAYS,
+    MAX_POPULATION,
+    MAX_SEED,
     Currency,
     Identifier,
     MarketCode,
     Method,
+    Name,
     Probability,
     Spec,
     check_mix,
     mix_problem,
 )
-
-MAX_HORIZON_DAYS = 3660
 
 
 def _increasing(bands: list[AmountBandSpec]) -> list[AmountBandSpec]:
@@ -60,8 +62,8 @@ class MarketSpec(Spec):
     code: MarketCode
     currency: Currency
     utc_offset_h: float = Field(default=0.0, ge=-12, le=14)
-    buyers: int = Field(default=0, ge=0)
-    sellers: int = Field(default=0, ge=0)
+    buyers: int = Field(default=0, ge=0, le=MAX_POPULATION)
+    sellers: int = Field(default=0, ge=0, le=MAX_POPULATION)
     basket_amount: Distribution | None = None
     method_mix: Annotated[dict[Method, Probability], AfterValidator(check_mix)] = Field(
         default_factory=dict
@@ -83,7 +85,10 @@ class FxSpec(Spec):
 
     model: Literal["fixed"] = "fixed"
     as_of: Annotated[dt.date | None, Field(strict=False)] = None
-    assumed_per_usd: dict[Currency, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    # units per USD: real rates run from 0.3 (KWD) to ~1e5 (IRR, LBP)
+    assumed_per_usd: dict[Currency, Annotated[float, Field(ge=1e-6, le=1e9)]] = Field(
+        default_factory=dict
+    )
 
 
 class StrategySpec(Spec):
@@ -102,17 +107,19 @@ class StrategiesSpec(Spec):
 class EngineSpec(Spec):
     """Simulation mechanics: the window the model advances by."""
 
-    batch_s: float = Field(default=60.0, gt=0, le=3600)
+    # 0.1 s to 1 h: finer windows only add per-window overhead (~0.3 ms each), coarser ones
+    # delay every answer a router learns from by up to an hour
+    batch_s: float = Field(default=60.0, ge=0.1, le=3600)
 
 
 class Scenario(Spec):
     """A whole simulated world: the root of a scenario file."""
 
-    name: str = Field(min_length=1)
+    name: Name
     description: str = ""
     horizon_days: float = Field(gt=0, le=MAX_HORIZON_DAYS)
     reporting_currency: Currency = "USD"
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     engine: EngineSpec = Field(default_factory=EngineSpec)
     markets: list[MarketSpec] = Field(min_length=1)
     demand: DemandSpec

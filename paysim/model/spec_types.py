@@ -16,6 +16,13 @@ DIURNAL_PROFILES = ("flat", "social_commerce", "mobile_money")
 Method = Literal["card", "wallet", "bank_transfer", "wire", "crypto", "bnpl"]
 Probability = Annotated[float, Field(ge=0, le=1)]
 MIX_TOLERANCE = 1e-6
+#: Bounds shared by many fields (see ``Spec``): each far above what a real scenario needs.
+MAX_AMOUNT = 1e12  # major units of any currency: 1e12 IDR is 60 M USD; x100 minor units < 2^63
+MAX_FIXED_FEE = 1e8  # major units per payment or payout: 100 M, in any currency
+MAX_FACTOR = 1e3  # multipliers of a probability (the product is capped at 1 anyway)
+MAX_HORIZON_DAYS = 3660  # ten years; also the bound of delays (beyond it, never within a run)
+MAX_SEED = 2**63 - 1  # seeds are stored as int64 (results.parquet)
+MAX_POPULATION = 10**9  # buyers or sellers of one market: China has ~0.9 billion online shoppers
 
 
 def _currency(code: str) -> str:
@@ -26,6 +33,22 @@ def _currency(code: str) -> str:
 
 Currency = Annotated[str, AfterValidator(_currency)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", min_length=1, max_length=64)]
+
+
+def _plain_name(name: str) -> str:
+    # a name becomes a folder name (runs/<name>) and a column value: never a path
+    if (
+        name != name.strip()
+        or name.startswith(".")
+        or any(c in name for c in "/\\")
+        or not name.isprintable()
+    ):
+        raise ValueError("must be a plain name: no '/' or '\\', no leading '.' or spaces")
+    return name
+
+
+#: The name of a scenario, an experiment or an arm: printable, 1 to 100 characters, no path.
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_plain_name)]
 MarketCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -71,7 +94,11 @@ class Spec(BaseModel):
     run (or another experiment arm) sees.
     """
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: no field takes inf or NaN; each number also has an upper bound
+    # (``le=``) that real scenarios stay far below, so sums, minor units and loops stay finite
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _freeze_containers(self) -> Self:

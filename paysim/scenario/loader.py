@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,16 +19,31 @@ from paysim.scenario.strategies import strategy_problems
 
 ITEM_KEYS = ("id", "code", "kind", "name")
 M = TypeVar("M", bound=BaseModel)
+# Limits of a scenario or experiment file, far above any real one (the flagship is 20 kB, 12
+# levels deep): beyond them parsing and validation would take minutes or overflow the stack.
+MAX_FILE_BYTES = 20_000_000
+MAX_DEPTH = 50
+MAX_VALUES = 2_000_000  # counted with YAML aliases expanded ("billion laughs")
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Parse a YAML file with the safe loader into a mapping; any problem is a ScenarioError."""
     path = Path(path)
     try:
+        if path.is_dir():
+            raise ScenarioError.at(str(path), "is a directory, not a YAML file")
+        if path.exists() and not path.is_file():
+            raise ScenarioError.at(str(path), "is not a regular file")
+        if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
+            size_mb = path.stat().st_size / 1e6
+            raise ScenarioError.at(
+                str(path),
+                f"file too large ({size_mb:.0f} MB; at most {MAX_FILE_BYTES // 10**6} MB)",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError.at(str(path), "file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError.at(str(path), f"cannot read file ({type(exc).__name__})") from None
     return parse_yaml(text, str(path))
 
@@ -48,11 +64,33 @@ def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError.at(_mark(origin, mark), f"YAML syntax error: {reason}") from None
+    except RecursionError:
+        raise ScenarioError.at(origin, f"nested more than {MAX_DEPTH} levels deep") from None
     if data is None:
         raise ScenarioError.at(origin, "file is empty")
     if not isinstance(data, dict):
         raise ScenarioError.at(origin, "must be a mapping of sections", type(data).__name__)
+    check_size(data, origin)
     return data
+
+
+def check_size(data: Any, origin: str) -> None:
+    """Refuse data nested deeper than ``MAX_DEPTH`` or holding more than ``MAX_VALUES`` values."""
+    stack = [(data, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise ScenarioError.at(origin, f"nested more than {MAX_DEPTH} levels deep")
+        if count > MAX_VALUES:
+            raise ScenarioError.at(
+                origin, f"holds more than {MAX_VALUES:,} values (YAML aliases expanded)"
+            )
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
 
 
 def _mark(origin: str, mark: Any) -> str:
@@ -69,8 +107,11 @@ def parse_set(assignment: str) -> tuple[str, Any]:
         raise ScenarioError.at("--set", "must look like PATH=VALUE", assignment)
     try:
         return path, parse_yaml(f"v: {text}" if text.strip() else "v: null", "--set")["v"]
-    except ScenarioError:
-        raise ScenarioError.at(f"--set {path}", "value is not valid YAML", text) from None
+    except ScenarioError as exc:
+        reason = exc.problems[0].split(": ", 1)[-1]
+        if "nested more than" not in reason:
+            reason = "value is not valid YAML"
+        raise ScenarioError.at(f"--set {path}", reason, text) from None
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,6 +131,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     if not all(parts):
         raise ScenarioError.at(path, "empty segment in override path")
+    if len(parts) > MAX_DEPTH:
+        raise ScenarioError.at(path[:60], f"override path deeper than {MAX_DEPTH} levels")
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -156,7 +199,7 @@ def validate_model(model: type[M], raw: Mapping[str, Any]) -> M:
 
 def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
-    for error in exc.errors():
+    for error in _one_branch_each(exc.errors(), raw):
         nested = (error.get("ctx") or {}).get("error")
         if isinstance(nested, ScenarioError):
             problems.extend(nested.problems)
@@ -169,6 +212,78 @@ def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
         else:
             problems.append(field_problem(path, reason, error["input"]))
     return list(dict.fromkeys(problems))
+
+
+_BRANCH_TAG = re.compile(r"^(str|int|float|bool|(list|dict|function-\w+)\[.*\]|[A-Z]\w*)$")
+_BRANCH_KINDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean"}
+
+
+def _branch_index(loc: tuple[Any, ...], raw: Any) -> int | None:
+    """Where in ``loc`` pydantic put the tag of a union's branch (``str``, ``list[float]``)."""
+    node = raw
+    for i, element in enumerate(loc):
+        if isinstance(node, list) and isinstance(element, int):
+            node = node[element] if element < len(node) else None
+        elif isinstance(node, dict) and element in node:
+            node = node[element]
+        elif isinstance(node, dict) and node.get("dist") == element:
+            continue
+        elif isinstance(element, str) and _BRANCH_TAG.match(element):
+            return i
+        else:
+            node = None
+    return None
+
+
+def _one_branch_each(errors: list[Any], raw: Any) -> list[Any]:
+    """One problem per union value, not one per branch it failed.
+
+    A value that has the shape of one branch (a list, for ``str | list[float]``) gets that
+    branch's errors only; a value that has none of the shapes gets one line naming them all.
+    """
+    groups: dict[tuple[Any, ...], list[tuple[str, Any]]] = {}
+    kept: list[Any] = []
+    for error in errors:
+        at = _branch_index(error["loc"], raw)
+        if at is None:
+            kept.append(error)
+            continue
+        prefix = error["loc"][:at]
+        if prefix not in groups:
+            groups[prefix] = []
+            kept.append(prefix)  # a placeholder keeps the group where its first error was
+        groups[prefix].append((error["loc"][at], error))
+    out: list[Any] = []
+    for item in kept:
+        if not isinstance(item, tuple):
+            out.append(item)
+            continue
+        branches = groups[item]
+        deeper = [e for tag, e in branches if len(e["loc"]) > len(item) + 1]
+        if deeper or len({tag for tag, _ in branches}) == 1:
+            out.extend(deeper or [e for _, e in branches])
+            continue
+        kinds = [_branch_kind(tag) for tag in dict.fromkeys(tag for tag, _ in branches)]
+        first = branches[0][1]
+        out.append(
+            {
+                "type": "union",
+                "loc": item,
+                "msg": f"must be {' or '.join(dict.fromkeys(kinds))}",
+                "input": first.get("input"),
+            }
+        )
+    return out
+
+
+def _branch_kind(tag: str) -> str:
+    if tag in _BRANCH_KINDS:
+        return _BRANCH_KINDS[tag]
+    if tag.startswith("list["):
+        return "a list"
+    if tag.startswith(("dict[", "function-")) or tag[:1].isupper():
+        return "a mapping"
+    return tag
 
 
 def display_path(loc: tuple[Any, ...], raw: Any) -> str:
@@ -200,6 +315,7 @@ _REASONS = {
     "missing": "required field is missing",
     "extra_forbidden": "unknown field",
     "float_type": "must be a number",
+    "finite_number": "must be a finite number",
     "int_type": "must be an integer",
     "int_from_float": "must be an integer",
     "string_type": "must be a string",
@@ -239,6 +355,10 @@ def _reason(error: Mapping[str, Any]) -> str:
         return f"must have at least {ctx.get('min_length')} item(s)"
     if kind == "too_long":
         return f"must have at most {ctx.get('max_length')} item(s)"
+    if kind == "string_too_short":
+        return f"must have at least {ctx.get('min_length')} character(s)"
+    if kind == "string_too_long":
+        return f"must have at most {ctx.get('max_length')} characters"
     if kind == "string_pattern_mismatch":
         return f"must match {ctx.get('pattern')}"
     message = str(error.get("msg", kind))

@@ -25,7 +25,7 @@ def test_issue_example_line_is_exact(run_cli, tmp_path: Path) -> None:
             "markets.ID.method_mix={card: 0.5, wallet: 0.4}",
             "markets.ID.method_mix: must sum to 1, got 0.9",
         ),
-        ("engine.batch_s=0", "engine.batch_s: must be > 0, got 0"),
+        ("engine.batch_s=0", "engine.batch_s: must be >= 0.1, got 0"),
         ("checkout.retry.probability=1.5", "checkout.retry.probability: must be <= 1, got 1.5"),
     ],
 )
