@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from paysim.model.channels import DECLINE_CODES, OUTCOMES
-from paysim.model.spec_types import FUNNEL_STEPS
+from paysim.model.channels.table import DECLINE_CODES, OUTCOMES
+from paysim.model.core.spec_types import FUNNEL_STEPS
 
 
 @dataclass

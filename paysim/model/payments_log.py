@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from paysim.engine.recorder import Column
-from paysim.model.batch import Batch
-from paysim.model.channels import BLOCKED, DECLINE_CODES, IS_SOFT_DECLINE, OUTCOMES, ChannelResult
-from paysim.model.checkout_spec import KYC_TIERS
-from paysim.model.fx import FixedRates
-from paysim.model.spec_types import METHODS
+from paysim.model.core.batch import Batch
+from paysim.model.channels.table import BLOCKED, DECLINE_CODES, IS_SOFT_DECLINE, OUTCOMES, ChannelResult
+from paysim.model.checkout.spec import KYC_TIERS
+from paysim.model.fx.rates import FixedRates
+from paysim.model.core.spec_types import METHODS
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
 # declines by the platform's own controls, after the channels' codes; ``unsupported_card``:

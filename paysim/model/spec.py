@@ -15,18 +15,18 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.channel_spec import (
+from paysim.model.channels.spec import (
     AmountBandSpec,
     ChannelSpec,
     UpstreamSpec,
     upstream_problems,
 )
-from paysim.model.checkout_spec import CheckoutSpec, RiskSpec
-from paysim.model.demand_spec import DemandSpec
-from paysim.model.distributions import Distribution
-from paysim.model.networks import network_problems
-from paysim.model.platform_spec import PlatformSpec
-from paysim.model.spec_types import (
+from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
+from paysim.model.demand.spec import DemandSpec
+from paysim.model.core.distributions import Distribution
+from paysim.model.channels.networks import network_problems
+from paysim.model.platform.spec import PlatformSpec
+from paysim.model.core.spec_types import (
     MAX_HORIZON_DAYS,
     MAX_POPULATION,
     MAX_SEED,
@@ -187,7 +187,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
 
 
 def _fx_problems(scenario: Scenario) -> list[str]:
-    from paysim.model.ecb import rates_per_eur
+    from paysim.model.fx.ecb import rates_per_eur
 
     used = {m.currency for m in scenario.markets} | {c.currency for c in scenario.channels}
     used.add(scenario.reporting_currency)

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.distributions import DIST_FAMILIES
+from paysim.model.core.distributions import DIST_FAMILIES
 from paysim.model.spec import Scenario
 from paysim.scenario.safe_yaml import DuplicateKeyError, safe_load
 from paysim.scenario.strategies import strategy_problems

@@ -24,7 +24,7 @@ def _runtime_imports(tree: ast.Module) -> list[str]:
 def test_the_model_does_not_import_strategies_at_run_time():
     offenders = {
         path.name: name
-        for path in MODEL.glob("*.py")
+        for path in MODEL.rglob("*.py")
         for name in _runtime_imports(ast.parse(path.read_text()))
         if name.startswith(("paysim.strategies", "paysim.scenario", "paysim.testing"))
     }

@@ -1,7 +1,7 @@
 """Card networks (Visa, Mastercard, UnionPay...): which card a buyer holds, who accepts it.
 
 A card carries its network, as a real card carries it in its BIN. Each buyer's cards are drawn
-once from their market's ``card_networks`` mix (see ``paysim.model.buyers``), so a buyer keeps
+once from their market's ``card_networks`` mix (see ``paysim.model.checkout.buyers``), so a buyer keeps
 their cards across checkouts and experiment arms. A card channel's ``networks`` list says
 which networks it accepts (a card channel without one accepts every card); eligibility is the
 market x method table of the channels plus this channel x network mask, and the router sees
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from paysim.errors import field_problem
-from paysim.model.channel_spec import ChannelSpec
-from paysim.model.outages import StepFunction, StepTable
-from paysim.model.spec_types import METHODS
+from paysim.model.channels.spec import ChannelSpec
+from paysim.model.channels.outages import StepFunction, StepTable
+from paysim.model.core.spec_types import METHODS
 
 if TYPE_CHECKING:
     from paysim.model.spec import Scenario

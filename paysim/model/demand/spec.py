@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.distributions import Distribution, Empirical, Exponential
-from paysim.model.spec_types import (
+from paysim.model.core.distributions import Distribution, Empirical, Exponential
+from paysim.model.core.spec_types import (
     DIURNAL_PROFILES,
     MAX_HORIZON_DAYS,
     Identifier,

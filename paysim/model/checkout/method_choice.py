@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from paysim.model.currency import minor_exponent
+from paysim.model.money.currency import minor_exponent
 from paysim.model.spec import Scenario
-from paysim.model.spec_types import METHODS
+from paysim.model.core.spec_types import METHODS
 
 ToReporting = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, NoReturn, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from paysim.model.currency import is_currency
+from paysim.model.money.currency import is_currency
 
 METHODS = ("card", "wallet", "bank_transfer", "wire", "crypto", "bnpl")
 CHANNEL_KINDS = ("card_acquirer", "wallet", "bank", "wire", "crypto", "bnpl")

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paysim.model.channel_spec import ChannelSpec
-from paysim.model.fx import FixedRates
+from paysim.model.channels.spec import ChannelSpec
+from paysim.model.fx.rates import FixedRates
 
 
 class FeeSchedule:

@@ -13,16 +13,16 @@ from collections.abc import Callable
 import numpy as np
 
 from paysim.engine.streams import RandomStreams
-from paysim.model.batch import Batch
-from paysim.model.buyers import BuyerModel
-from paysim.model.currency import minor_exponent
-from paysim.model.declines import NO_CODE
-from paysim.model.demand import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
-from paysim.model.distributions import GroupedDistribution
-from paysim.model.method_choice import MethodChoice
-from paysim.model.networks import mix_table
+from paysim.model.core.batch import Batch
+from paysim.model.checkout.buyers import BuyerModel
+from paysim.model.money.currency import minor_exponent
+from paysim.model.channels.declines import NO_CODE
+from paysim.model.demand.arrivals import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
+from paysim.model.core.distributions import GroupedDistribution
+from paysim.model.checkout.method_choice import MethodChoice
+from paysim.model.channels.networks import mix_table
 from paysim.model.spec import Scenario
-from paysim.model.spec_types import FUNNEL_STEPS, METHODS
+from paysim.model.core.spec_types import FUNNEL_STEPS, METHODS
 
 CHECKOUT_LUCK = (
     "buyer", "seller", "amount", "method", "confirm_time", "default_pick", "patience", *FUNNEL_STEPS
@@ -32,7 +32,7 @@ ATTEMPT_LUCK = ("success", "latency", "retry", "retry_delay", "switch", "new_met
 ATTEMPTS_PER_KEY = 16  # attempt numbers are < 16 (max_attempts <= 10)
 # what a buyer may do after a failed attempt
 MAY_RETRY, MUST_SWITCH, CANNOT_RETRY = 0, 1, 2
-# what a retry changed (``paysim.model.retry_recovery.CHANGES``); the same instrument splits
+# what a retry changed (``paysim.model.checkout.retry_recovery.CHANGES``); the same instrument splits
 # into same and other channel once routed
 SAME_INSTRUMENT, OTHER_CARD, OTHER_METHOD = 0, 2, 3
 CARD = METHODS.index("card")

@@ -31,16 +31,16 @@ import numpy as np
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
-from paysim.model import order_fate
-from paysim.model.batch import Batch
-from paysim.model.currency import to_minor
-from paysim.model.fx import FixedRates
-from paysim.model.ledger import HOLDINGS, LIABILITIES, Account, Ledger, per_currency
+from paysim.model.platform import order_fate
+from paysim.model.core.batch import Batch
+from paysim.model.money.currency import to_minor
+from paysim.model.fx.rates import FixedRates
+from paysim.model.money.ledger import HOLDINGS, LIABILITIES, Account, Ledger, per_currency
 from paysim.model.metrics import PlatformTotals
-from paysim.model.money_calendar import FLOW_ACCOUNTS, SLOT_S, Flow, MoneyCalendar, Scheduled
-from paysim.model.order_fate import CHARGEBACK, NONE, OrderFate, percent_of
-from paysim.model.payouts import SellerSubledger
-from paysim.model.platform_accrual import accrue
+from paysim.model.platform.money_calendar import FLOW_ACCOUNTS, SLOT_S, Flow, MoneyCalendar, Scheduled
+from paysim.model.platform.order_fate import CHARGEBACK, NONE, OrderFate, percent_of
+from paysim.model.platform.payouts import SellerSubledger
+from paysim.model.platform.accrual import accrue
 from paysim.model.spec import Scenario
 
 A = Account

@@ -3,7 +3,7 @@
 ``success.base`` times the cross-border, market and method factors (one ``[market, method,
 channel]`` table built at set-up), times the factor of the amount band, zero outside the
 channel's ticket range, capped at 1: that is the *nominal* probability. The world's health
-(outages, degradations) and the buyer's risk multiply it further; ``paysim.model.declines``
+(outages, degradations) and the buyer's risk multiply it further; ``paysim.model.channels.declines``
 explains how one uniform then gives both the decision and the decline code.
 """
 
@@ -13,16 +13,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paysim.model.channel_spec import ChannelSpec
-from paysim.model.declines import (
+from paysim.model.channels.spec import ChannelSpec
+from paysim.model.channels.declines import (
     DEFAULT_DECLINE_MIX,
     DEFAULT_RISK_DECLINE_MIX,
     DEFAULT_RISK_SENSITIVITY,
     DEFAULT_TIMEOUT_CAPTURE,
     CodeMixes,
 )
-from paysim.model.fx import FixedRates
-from paysim.model.spec_types import METHODS
+from paysim.model.fx.rates import FixedRates
+from paysim.model.core.spec_types import METHODS
 
 
 class ApprovalModel:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from paysim.model.batch import Batch
+from paysim.model.core.batch import Batch
 
 OPEN, PAID, ABANDONED = 0, 1, 2
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paysim.model.ledger import exact_sums
+from paysim.model.money.ledger import exact_sums
 
 
 @dataclass(frozen=True)

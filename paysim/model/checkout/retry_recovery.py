@@ -5,7 +5,7 @@ issuer that refused with "do not honour" tends to refuse again. Each retry carri
 the decline before it and what the buyer changed (nothing, the card, the method); the channel
 the router picks says whether the same card goes to the same channel. The factor for that code
 and change multiplies the retry's approval probability at every channel, and a retry declined
-because the earlier cause persists carries the earlier code (``paysim.model.declines``).
+because the earlier cause persists carries the earlier code (``paysim.model.channels.declines``).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from paysim.model.checkout import SAME_INSTRUMENT
-from paysim.model.checkout_spec import RecoverySpec
-from paysim.model.declines import CODE, NO_CODE
+from paysim.model.checkout.funnel import SAME_INSTRUMENT
+from paysim.model.checkout.spec import RecoverySpec
+from paysim.model.channels.declines import CODE, NO_CODE
 from paysim.model.payments_log import ALL_DECLINE_CODES
 
-# the columns of the table, indexed by the retry's ``change`` (``paysim.model.checkout``),
+# the columns of the table, indexed by the retry's ``change`` (``paysim.model.checkout.funnel``),
 # the same instrument split by the channel chosen
 CHANGES = ("same_channel", "other_channel", "other_card", "other_method")
 

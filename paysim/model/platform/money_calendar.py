@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from paysim.model.ledger import Account
+from paysim.model.money.ledger import Account
 
 SLOT_S = 3600.0
 A = Account

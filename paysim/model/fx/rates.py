@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from paysim.errors import ScenarioError
-from paysim.model.currency import minor_exponent
-from paysim.model.ecb import rates_per_eur
+from paysim.model.money.currency import minor_exponent
+from paysim.model.fx.ecb import rates_per_eur
 from paysim.model.spec import FxSpec
 
 

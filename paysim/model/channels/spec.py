@@ -2,7 +2,7 @@
 
 A channel is a route to one or more payment methods: fees, latency, success, outages,
 capacity and settlement. Defaults that depend on the channel's ``kind`` (its decline-code mix,
-its sensitivity to buyer risk) live in ``paysim.model.declines``; sources are cited there and in
+its sensitivity to buyer risk) live in ``paysim.model.channels.declines``; sources are cited there and in
 ``../shared/reference/parameters.md``.
 """
 
@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import field_problem
-from paysim.model.declines import CONFIGURABLE_CODES
-from paysim.model.distributions import Distribution
-from paysim.model.spec_types import (
+from paysim.model.channels.declines import CONFIGURABLE_CODES
+from paysim.model.core.distributions import Distribution
+from paysim.model.core.spec_types import (
     MAX_AMOUNT,
     MAX_FACTOR,
     MAX_FIXED_FEE,
@@ -70,7 +70,7 @@ class SuccessSpec(Spec):
     payment reaches, and ``1 - risk_sensitivity * buyer_risk`` (buyer risk in [0, 1]); the
     product is capped at 1. ``risk_sensitivity`` defaults by channel kind. ``decline_codes``
     gives the shares of the codes of ordinary declines, ``risk_decline_codes`` those of the
-    declines buyer risk causes (both default by kind, see ``paysim.model.declines``).
+    declines buyer risk causes (both default by kind, see ``paysim.model.channels.declines``).
     """
 
     base: Probability
@@ -178,7 +178,7 @@ class ChannelSpec(Spec):
     A payment the channel answers after ``timeout_ms`` is a timeout; the channel still captured
     it with probability ``timeout_capture_factor`` times the approval probability (default by
     kind: a card acquirer reverses most timed-out authorisations; see
-    ``paysim.model.declines.DEFAULT_TIMEOUT_CAPTURE``).
+    ``paysim.model.channels.declines.DEFAULT_TIMEOUT_CAPTURE``).
 
     ``price_volatility_annual`` (a fraction: 0.6 is 60 %) is the volatility of what the channel
     collects against its settlement currency (a crypto asset): the price moves over the

@@ -14,9 +14,9 @@ import numpy as np
 from scipy import special
 
 from paysim.engine.streams import RandomStreams
-from paysim.model.checkout_spec import KYC_TIERS, CheckoutSpec, RiskSpec
+from paysim.model.checkout.spec import KYC_TIERS, CheckoutSpec, RiskSpec
 from paysim.model.spec import MarketSpec
-from paysim.model.spec_types import METHODS
+from paysim.model.core.spec_types import METHODS
 
 TRAITS = (
     "kyc", "risk", "one_click", "password_free", "default_method", "has_limit", "limit",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from paysim.engine.streams import BlockStream, RandomStreams
-from paysim.model import campaigns as campaign_model
-from paysim.model.batch import concat_records, take_records
+from paysim.model.demand import campaigns as campaign_model
+from paysim.model.core.batch import concat_records, take_records
 from paysim.model.spec import Scenario
 
 CELL_S = 900.0

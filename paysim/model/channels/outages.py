@@ -15,7 +15,7 @@ from scipy import special
 
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
-from paysim.model.channel_spec import DegradationSpec, OutageSpec
+from paysim.model.channels.spec import DegradationSpec, OutageSpec
 
 SECONDS_PER_MIN, SECONDS_PER_H = 60.0, 3600.0
 

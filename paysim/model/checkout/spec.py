@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from paysim.model.declines import DECLINE_CODES
-from paysim.model.distributions import Distribution, Lognormal
-from paysim.model.spec_types import MAX_AMOUNT, Probability, Spec
+from paysim.model.channels.declines import DECLINE_CODES
+from paysim.model.core.distributions import Distribution, Lognormal
+from paysim.model.core.spec_types import MAX_AMOUNT, Probability, Spec
 
 KYC_TIERS = ("none", "basic", "full")
 RetryCode = Literal[DECLINE_CODES[1:]]  # type: ignore[valid-type]

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY
-from paysim.model.distributions import ppf_grouped
-from paysim.model.platform_spec import PlatformSpec
+from paysim.model.core.distributions import ppf_grouped
+from paysim.model.platform.spec import PlatformSpec
 
 NONE, REFUND, CHARGEBACK = 0, 1, 2
 ORDER_LUCK = (

@@ -7,7 +7,7 @@ over channels (few) or card networks (fewer).
 Per-attempt randomness comes from counter-based uniforms keyed by checkout and attempt (the
 world's ``u_success`` and ``u_latency``, plus this module's own keyed streams), so common
 random numbers hold across experiment arms. ``u_success`` both decides approval and, for a
-declined payment, picks its decline code (see ``paysim.model.declines``).
+declined payment, picks its decline code (see ``paysim.model.channels.declines``).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import numpy as np
 from scipy import special
 
 from paysim.engine.streams import RandomStreams
-from paysim.model.approval import ApprovalModel
-from paysim.model.capacity import RateLimiter
-from paysim.model.channel_fees import FeeSchedule
-from paysim.model.channel_spec import ChannelSpec
-from paysim.model.checkout import ATTEMPTS_PER_KEY
-from paysim.model.declines import (
+from paysim.model.channels.approval import ApprovalModel
+from paysim.model.channels.capacity import RateLimiter
+from paysim.model.channels.fees import FeeSchedule
+from paysim.model.channels.spec import ChannelSpec
+from paysim.model.checkout.funnel import ATTEMPTS_PER_KEY
+from paysim.model.channels.declines import (
     AMOUNT_OUT_OF_RANGE,
     CHANNEL_UNAVAILABLE,
     DECLINE_CODES,
@@ -33,12 +33,12 @@ from paysim.model.declines import (
     RATE_LIMITED,
     decline_codes,
 )
-from paysim.model.distributions import GroupedDistribution
-from paysim.model.fx import FixedRates
-from paysim.model.networks import CardNetworks
-from paysim.model.outages import OutageTimeline, StepFunction, StepTable, health
+from paysim.model.core.distributions import GroupedDistribution
+from paysim.model.fx.rates import FixedRates
+from paysim.model.channels.networks import CardNetworks
+from paysim.model.channels.outages import OutageTimeline, StepFunction, StepTable, health
 from paysim.model.spec import Scenario
-from paysim.model.spec_types import METHODS
+from paysim.model.core.spec_types import METHODS
 
 __all__ = [  # the decline names the world needs with the channels
     "CHANNEL_UNAVAILABLE",
@@ -213,7 +213,7 @@ class ChannelTable:
             buyer_risk: buyer risk in [0, 1] (0 for a low-risk buyer).
             network: the card network of each payment, -1 (or None for all) for none.
             recovery: for retries, the ``[payment, channel]`` factor of the earlier decline
-                and the code it would repeat (``paysim.model.retry_recovery``).
+                and the code it would repeat (``paysim.model.checkout.retry_recovery``).
 
         """
         if network is None:
@@ -316,7 +316,7 @@ class ChannelTable:
         channel: np.ndarray,
         truth: ChannelTruth,
     ) -> np.ndarray:
-        """The code of each payment if declined (see ``paysim.model.declines``)."""
+        """The code of each payment if declined (see ``paysim.model.channels.declines``)."""
         approval = self.approval
         risk_row = channel + approval.risk_mix_offset
         code = decline_codes(u, p_risk, p_health, nominal, channel, risk_row, approval.code_mixes)
@@ -341,7 +341,7 @@ class ChannelTable:
     ) -> np.ndarray:
         """A channel's fee for each payment, in the payment's currency, integer minor units.
 
-        See ``paysim.model.channel_fees``; ``network`` (-1 for none) adds the card network's
+        See ``paysim.model.channels.fees``; ``network`` (-1 for none) adds the card network's
         scheme fee on cross-border payments.
         """
         scheme = None

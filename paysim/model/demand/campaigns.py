@@ -24,7 +24,7 @@ import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
-from paysim.model.demand_spec import CampaignSpec, CorridorSpec
+from paysim.model.demand.spec import CampaignSpec, CorridorSpec
 
 
 @dataclass(frozen=True)

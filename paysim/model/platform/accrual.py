@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY
-from paysim.model.batch import Batch
-from paysim.model.order_fate import CHARGEBACK, REFUND, OrderFate, percent_of
+from paysim.model.core.batch import Batch
+from paysim.model.platform.order_fate import CHARGEBACK, REFUND, OrderFate, percent_of
 
 if TYPE_CHECKING:
-    from paysim.model.platform import Platform
+    from paysim.model.platform.books import Platform
 
 
 def accrue(platform: Platform, fate: OrderFate, orders: Batch) -> None:
