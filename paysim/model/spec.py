@@ -8,13 +8,13 @@ problem found is reported at once, each on its own ``field.path: reason`` line.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
+from paysim.model.channels.networks import network_problems
 from paysim.model.channels.spec import (
     AmountBandSpec,
     ChannelSpec,
@@ -22,10 +22,7 @@ from paysim.model.channels.spec import (
     upstream_problems,
 )
 from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
-from paysim.model.demand.spec import DemandSpec
 from paysim.model.core.distributions import Distribution
-from paysim.model.channels.networks import network_problems
-from paysim.model.platform.spec import PlatformSpec
 from paysim.model.core.spec_types import (
     MAX_HORIZON_DAYS,
     MAX_POPULATION,
@@ -40,6 +37,9 @@ from paysim.model.core.spec_types import (
     check_mix,
     mix_problem,
 )
+from paysim.model.demand.spec import DemandSpec
+from paysim.model.fx.spec import FxSpec
+from paysim.model.platform.spec import PlatformSpec
 
 
 def _increasing(bands: list[AmountBandSpec]) -> list[AmountBandSpec]:
@@ -78,17 +78,6 @@ class MarketSpec(Spec):
         dict[Literal["none", "basic", "full"], Probability], AfterValidator(check_mix)
     ] = Field(default_factory=lambda: {"full": 1.0})
     buyer_risk_mean: float = Field(default=0.05, ge=0, lt=1)
-
-
-class FxSpec(Spec):
-    """Exchange rates; for now fixed at one ECB fixing date."""
-
-    model: Literal["fixed"] = "fixed"
-    as_of: Annotated[dt.date | None, Field(strict=False)] = None
-    # units per USD: real rates run from 0.3 (KWD) to ~1e5 (IRR, LBP)
-    assumed_per_usd: dict[Currency, Annotated[float, Field(ge=1e-6, le=1e9)]] = Field(
-        default_factory=dict
-    )
 
 
 class StrategySpec(Spec):

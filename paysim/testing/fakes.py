@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from paysim.model.channels.declines import DO_NOT_HONOUR, NO_CODE
-from paysim.model.routing import AttemptView, RoutingContext, RoutingFeedback, RoutingTruth
 from paysim.model.core.spec_types import METHODS
+from paysim.model.routing import AttemptView, RoutingContext, RoutingFeedback, RoutingTruth
 
 MARKETS = ("SG", "ID")
 CURRENCIES = ("IDR", "SGD", "USD")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from paysim.errors import ScenarioError
-from paysim.model.money.currency import is_currency, minor_exponent, to_major, to_minor
 from paysim.model.fx.rates import FixedRates
+from paysim.model.money.currency import is_currency, minor_exponent, to_major, to_minor
 from paysim.model.money.ledger import Account, Ledger
 from paysim.model.spec import FxSpec
 

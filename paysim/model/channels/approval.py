@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paysim.model.channels.spec import ChannelSpec
 from paysim.model.channels.declines import (
     DEFAULT_DECLINE_MIX,
     DEFAULT_RISK_DECLINE_MIX,
@@ -21,8 +20,9 @@ from paysim.model.channels.declines import (
     DEFAULT_TIMEOUT_CAPTURE,
     CodeMixes,
 )
-from paysim.model.fx.rates import FixedRates
+from paysim.model.channels.spec import ChannelSpec
 from paysim.model.core.spec_types import METHODS
+from paysim.model.fx.rates import FixedRates
 
 
 class ApprovalModel:

@@ -11,8 +11,8 @@ falls in one interval per layer (``p_nominal`` is before degradation and buyer r
     [p_nominal, 1)                  ordinary decline             -> the channel's code mix
 
 Within its interval ``u`` is again uniform, so rescaled it draws the code from the mix. The
-repeat layer exists only for retries (see ``paysim.model.checkout.retry_recovery``); ``p_risk`` is the
-probability after buyer risk, before it.
+repeat layer exists only for retries (see ``paysim.model.checkout.retry_recovery``); ``p_risk`` is
+the probability after buyer risk, before it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Card networks (Visa, Mastercard, UnionPay...): which card a buyer holds, who accepts it.
 
 A card carries its network, as a real card carries it in its BIN. Each buyer's cards are drawn
-once from their market's ``card_networks`` mix (see ``paysim.model.checkout.buyers``), so a buyer keeps
-their cards across checkouts and experiment arms. A card channel's ``networks`` list says
+once from their market's ``card_networks`` mix (see ``paysim.model.checkout.buyers``), so a buyer
+keeps their cards across checkouts and experiment arms. A card channel's ``networks`` list says
 which networks it accepts (a card channel without one accepts every card); eligibility is the
 market x method table of the channels plus this channel x network mask, and the router sees
 both. A network adds its scheme fee to cross-border payments and is down whenever its upstream
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from paysim.errors import field_problem
-from paysim.model.channels.spec import ChannelSpec
 from paysim.model.channels.outages import StepFunction, StepTable
+from paysim.model.channels.spec import ChannelSpec
 from paysim.model.core.spec_types import METHODS
 
 if TYPE_CHECKING:

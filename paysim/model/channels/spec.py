@@ -2,8 +2,8 @@
 
 A channel is a route to one or more payment methods: fees, latency, success, outages,
 capacity and settlement. Defaults that depend on the channel's ``kind`` (its decline-code mix,
-its sensitivity to buyer risk) live in ``paysim.model.channels.declines``; sources are cited there and in
-``../shared/reference/parameters.md``.
+its sensitivity to buyer risk) live in ``paysim.model.channels.declines``; sources are cited there
+and in ``../shared/reference/parameters.md``.
 """
 
 from __future__ import annotations

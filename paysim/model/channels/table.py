@@ -13,6 +13,7 @@ declined payment, picks its decline code (see ``paysim.model.channels.declines``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
@@ -20,9 +21,6 @@ from scipy import special
 from paysim.engine.streams import RandomStreams
 from paysim.model.channels.approval import ApprovalModel
 from paysim.model.channels.capacity import RateLimiter
-from paysim.model.channels.fees import FeeSchedule
-from paysim.model.channels.spec import ChannelSpec
-from paysim.model.checkout.funnel import ATTEMPTS_PER_KEY
 from paysim.model.channels.declines import (
     AMOUNT_OUT_OF_RANGE,
     CHANNEL_UNAVAILABLE,
@@ -33,12 +31,17 @@ from paysim.model.channels.declines import (
     RATE_LIMITED,
     decline_codes,
 )
-from paysim.model.core.distributions import GroupedDistribution
-from paysim.model.fx.rates import FixedRates
+from paysim.model.channels.fees import FeeSchedule
 from paysim.model.channels.networks import CardNetworks
 from paysim.model.channels.outages import OutageTimeline, StepFunction, StepTable, health
-from paysim.model.spec import Scenario
+from paysim.model.channels.spec import ChannelSpec
+from paysim.model.core.batch import ATTEMPTS_PER_KEY
+from paysim.model.core.distributions import GroupedDistribution
 from paysim.model.core.spec_types import METHODS
+from paysim.model.fx.rates import FixedRates
+
+if TYPE_CHECKING:
+    from paysim.model.spec import Scenario
 
 __all__ = [  # the decline names the world needs with the channels
     "CHANNEL_UNAVAILABLE",

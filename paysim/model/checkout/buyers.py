@@ -9,19 +9,22 @@ experiment arm, and millions of buyers cost no memory until they shop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
 
 from paysim.engine.streams import RandomStreams
 from paysim.model.checkout.spec import KYC_TIERS, CheckoutSpec, RiskSpec
-from paysim.model.spec import MarketSpec
 from paysim.model.core.spec_types import METHODS
 
 TRAITS = (
     "kyc", "risk", "one_click", "password_free", "default_method", "has_limit", "limit",
     "card_network", "spare_card_network",
 )  # fmt: skip
+
+if TYPE_CHECKING:
+    from paysim.model.spec import MarketSpec
 _DAYS_PER_KEY = 1 << 13  # combines buyer and day into one key (horizons are < 3,661 days)
 RISK_CONCENTRATION = 20.0  # Beta(a, b) with a + b = 20: mean as configured, sd ~ sqrt(m(1-m)/21)
 

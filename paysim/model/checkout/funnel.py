@@ -9,31 +9,33 @@ numbers hold even when the arms' retries diverge.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from paysim.engine.streams import RandomStreams
-from paysim.model.core.batch import Batch
-from paysim.model.checkout.buyers import BuyerModel
-from paysim.model.money.currency import minor_exponent
 from paysim.model.channels.declines import NO_CODE
-from paysim.model.demand.arrivals import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
-from paysim.model.core.distributions import GroupedDistribution
-from paysim.model.checkout.method_choice import MethodChoice
 from paysim.model.channels.networks import mix_table
-from paysim.model.spec import Scenario
+from paysim.model.checkout.buyers import BuyerModel
+from paysim.model.checkout.method_choice import MethodChoice
+from paysim.model.core.batch import ATTEMPTS_PER_KEY, Batch
+from paysim.model.core.distributions import GroupedDistribution
 from paysim.model.core.spec_types import FUNNEL_STEPS, METHODS
+from paysim.model.demand.arrivals import GROUP_LUCK, GROUP_LUCK_STREAM, Arrivals
+from paysim.model.money.currency import minor_exponent
 
 CHECKOUT_LUCK = (
     "buyer", "seller", "amount", "method", "confirm_time", "default_pick", "patience", *FUNNEL_STEPS
 )  # fmt: skip
+
+if TYPE_CHECKING:
+    from paysim.model.spec import Scenario
 STEP_LUCK = len(CHECKOUT_LUCK) - len(FUNNEL_STEPS)
 ATTEMPT_LUCK = ("success", "latency", "retry", "retry_delay", "switch", "new_method", "switch_card")
-ATTEMPTS_PER_KEY = 16  # attempt numbers are < 16 (max_attempts <= 10)
 # what a buyer may do after a failed attempt
 MAY_RETRY, MUST_SWITCH, CANNOT_RETRY = 0, 1, 2
-# what a retry changed (``paysim.model.checkout.retry_recovery.CHANGES``); the same instrument splits
-# into same and other channel once routed
+# what a retry changed (``paysim.model.checkout.retry_recovery.CHANGES``); the same instrument
+# splits into same and other channel once routed
 SAME_INSTRUMENT, OTHER_CARD, OTHER_METHOD = 0, 2, 3
 CARD = METHODS.index("card")
 

@@ -11,12 +11,15 @@ a count of thresholds and a gather, whatever the number of payments.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from paysim.model.money.currency import minor_exponent
-from paysim.model.spec import Scenario
 from paysim.model.core.spec_types import METHODS
+from paysim.model.money.currency import minor_exponent
+
+if TYPE_CHECKING:
+    from paysim.model.spec import Scenario
 
 ToReporting = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

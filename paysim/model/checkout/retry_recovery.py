@@ -14,10 +14,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from paysim.model.checkout.funnel import SAME_INSTRUMENT
-from paysim.model.checkout.spec import RecoverySpec
 from paysim.model.channels.declines import CODE, NO_CODE
-from paysim.model.payments_log import ALL_DECLINE_CODES
+from paysim.model.checkout.funnel import SAME_INSTRUMENT
+from paysim.model.checkout.platform_declines import ALL_DECLINE_CODES
+from paysim.model.checkout.spec import RecoverySpec
 
 # the columns of the table, indexed by the retry's ``change`` (``paysim.model.checkout.funnel``),
 # the same instrument split by the channel chosen

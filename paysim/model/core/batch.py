@@ -8,6 +8,10 @@ from typing import TypeVar
 
 import numpy as np
 
+# a payment attempt's key is checkout_id * ATTEMPTS_PER_KEY + attempt; attempts are < 16
+# (max_attempts <= 10)
+ATTEMPTS_PER_KEY = 16
+
 
 class Batch:
     """Equal-length named arrays (a tiny, allocation-light stand-in for a DataFrame)."""

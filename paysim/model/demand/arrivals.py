@@ -16,13 +16,16 @@ rate, and each brings a burst of orders for one item from one seller over the ne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from paysim.engine.streams import BlockStream, RandomStreams
-from paysim.model.demand import campaigns as campaign_model
 from paysim.model.core.batch import concat_records, take_records
-from paysim.model.spec import Scenario
+from paysim.model.demand import campaigns as campaign_model
+
+if TYPE_CHECKING:
+    from paysim.model.spec import Scenario
 
 CELL_S = 900.0
 ARRIVAL_BLOCK_S = 3600.0  # arrivals are drawn this far ahead, whatever the window

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from paysim.errors import ScenarioError
-from paysim.model.money.currency import minor_exponent
 from paysim.model.fx.ecb import rates_per_eur
-from paysim.model.spec import FxSpec
+from paysim.model.fx.spec import FxSpec
+from paysim.model.money.currency import minor_exponent
 
 
 class FixedRates:

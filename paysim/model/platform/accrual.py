@@ -6,7 +6,7 @@ lets a short run carry the cost of its orders' later disputes (see ``PlatformTot
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -15,10 +15,28 @@ from paysim.model.core.batch import Batch
 from paysim.model.platform.order_fate import CHARGEBACK, REFUND, OrderFate, percent_of
 
 if TYPE_CHECKING:
-    from paysim.model.platform.books import Platform
+    from paysim.model.channels.table import ChannelTable
+    from paysim.model.platform.spec import PlatformSpec
+    from paysim.model.platform.totals import PlatformTotals
 
 
-def accrue(platform: Platform, fate: OrderFate, orders: Batch) -> None:
+class Books(Protocol):
+    """What accruing reads of the platform's books (``Platform`` is one)."""
+
+    spec: PlatformSpec
+    totals: PlatformTotals
+    channels: ChannelTable
+
+    def money_reporting(self, currency: np.ndarray, amount_minor: np.ndarray) -> float:
+        """Total of integer amounts, each in its currency, in the reporting currency."""
+        ...
+
+    def payout_time(self, t_s: np.ndarray) -> np.ndarray:
+        """Time of the payout run that pays what is released at ``t_s``."""
+        ...
+
+
+def accrue(platform: Books, fate: OrderFate, orders: Batch) -> None:
     """Add each order's money over its whole life to the platform's totals, now."""
     totals, rep = platform.totals, platform.money_reporting
     t_s, amount_minor, currency = orders["t_s"], orders["amount_minor"], orders["currency"]

@@ -24,24 +24,32 @@ channel's settlement currency):
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
-from paysim.model.platform import order_fate
 from paysim.model.core.batch import Batch
-from paysim.model.money.currency import to_minor
 from paysim.model.fx.rates import FixedRates
+from paysim.model.money.currency import to_minor
 from paysim.model.money.ledger import HOLDINGS, LIABILITIES, Account, Ledger, per_currency
-from paysim.model.metrics import PlatformTotals
-from paysim.model.platform.money_calendar import FLOW_ACCOUNTS, SLOT_S, Flow, MoneyCalendar, Scheduled
+from paysim.model.platform import order_fate
+from paysim.model.platform.accrual import accrue
+from paysim.model.platform.money_calendar import (
+    FLOW_ACCOUNTS,
+    SLOT_S,
+    Flow,
+    MoneyCalendar,
+    Scheduled,
+)
 from paysim.model.platform.order_fate import CHARGEBACK, NONE, OrderFate, percent_of
 from paysim.model.platform.payouts import SellerSubledger
-from paysim.model.platform.accrual import accrue
-from paysim.model.spec import Scenario
+from paysim.model.platform.totals import PlatformTotals
+
+if TYPE_CHECKING:
+    from paysim.model.spec import Scenario
 
 A = Account
 

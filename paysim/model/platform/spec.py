@@ -12,7 +12,13 @@ from pydantic import Field, model_validator
 
 from paysim.errors import ScenarioError
 from paysim.model.core.distributions import Distribution, Lognormal, Uniform
-from paysim.model.core.spec_types import MAX_FIXED_FEE, MAX_HORIZON_DAYS, Currency, Probability, Spec
+from paysim.model.core.spec_types import (
+    MAX_FIXED_FEE,
+    MAX_HORIZON_DAYS,
+    Currency,
+    Probability,
+    Spec,
+)
 
 
 class PayoutSpec(Spec):
