@@ -18,14 +18,21 @@ if TYPE_CHECKING:
     from paysim.strategies.routing.base import BaseRouter
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _read_only(record: object) -> None:
     """Replace each array field of a frozen dataclass with a read-only view of it."""
-    for field in dataclasses.fields(record):  # type: ignore[arg-type]
-        value = getattr(record, field.name)
+    kind = type(record)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:  # views are built per routing chunk: look the fields up once per class
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))  # type: ignore[arg-type]
+    for name in names:
+        value = getattr(record, name)
         if isinstance(value, np.ndarray) and value.flags.writeable:
             view = value.view()
             view.flags.writeable = False
-            object.__setattr__(record, field.name, view)
+            object.__setattr__(record, name, view)
 
 
 @dataclass(frozen=True)
@@ -144,38 +151,60 @@ def known_before_s(t_s: float, refresh_s: float) -> float:
 
 
 class FeedbackQueue:
-    """Results on their way back to the router: handed over once they have happened."""
+    """Results on their way back to the router: handed over once they have happened.
+
+    Waiting results are kept as columns sorted by when they come back, so handing over the
+    ones back before a time is a slice; results of newly sent payments are merged in only
+    when a delivery needs them.
+    """
 
     def __init__(self) -> None:
-        self.waiting: list[RoutingFeedback] = []
+        self.columns: dict[str, np.ndarray] | None = None  # sorted by t_s
+        self.added: list[RoutingFeedback] = []  # not merged into ``columns`` yet
         self.earliest_s = math.inf  # when the first waiting result comes back
         self.delivered_before_s = -math.inf  # the router has every result back before this
 
     def add(self, feedback: RoutingFeedback) -> None:
         """Results of payments just sent (``t_s``: when each result comes back)."""
         if len(feedback):
-            self.waiting.append(feedback)
+            self.added.append(feedback)
             self.earliest_s = min(self.earliest_s, float(feedback.t_s.min()))
+
+    @property
+    def waiting(self) -> list[RoutingFeedback]:
+        """The results not handed over yet, sorted by when they come back."""
+        if self.added:
+            self.columns = self._merge()
+        return [] if self.columns is None else [RoutingFeedback(**self.columns)]
+
+    def _merge(self) -> dict[str, np.ndarray]:
+        parts = [] if self.columns is None else [self.columns]
+        parts += [{name: getattr(f, name) for name in _FEEDBACK_FIELDS} for f in self.added]
+        self.added = []
+        if len(parts) == 1:
+            columns = parts[0]
+        else:
+            columns = {name: np.concatenate([p[name] for p in parts]) for name in _FEEDBACK_FIELDS}
+        t_s = columns["t_s"]
+        if t_s.size > 1 and (t_s[1:] < t_s[:-1]).any():
+            order = np.argsort(t_s, kind="stable")  # ties keep the order they were sent in
+            columns = {name: v[order] for name, v in columns.items()}
+        return columns
 
     def deliver(self, router: BaseRouter, before_s: float) -> None:
         """Hand ``router`` every result back before ``before_s``, in the order they came back."""
         self.delivered_before_s = max(self.delivered_before_s, before_s)
         if before_s <= self.earliest_s:
             return
-        columns = {
-            name: np.concatenate([getattr(part, name) for part in self.waiting])
-            for name in _FEEDBACK_FIELDS
-        }
+        columns = self._merge()
         t_s = columns["t_s"]
-        arrived = t_s < before_s
-        ready = np.flatnonzero(arrived)
-        ready = ready[np.argsort(t_s[ready], kind="stable")]
-        later = np.flatnonzero(~arrived)
-        self.waiting = [RoutingFeedback(**{k: v[later] for k, v in columns.items()})]
-        self.earliest_s = float(t_s[later].min()) if later.size else math.inf
-        if not later.size:
-            self.waiting = []
-        router.observe(RoutingFeedback(**{k: v[ready] for k, v in columns.items()}))
+        n_ready = int(np.searchsorted(t_s, before_s, side="left"))
+        if n_ready == t_s.size:
+            self.columns, self.earliest_s = None, math.inf
+        else:
+            self.columns = {name: v[n_ready:] for name, v in columns.items()}
+            self.earliest_s = float(t_s[n_ready])
+        router.observe(RoutingFeedback(**{k: v[:n_ready] for k, v in columns.items()}))
 
 
 _FEEDBACK_FIELDS = tuple(f.name for f in fields(RoutingFeedback))

@@ -49,6 +49,9 @@ class TimeOrder:
         self.limiters = limiters
         self.refresh_s = refresh_s
         self.status_wait_s = status_wait_s
+        # with refresh_s 0, a routing chunk runs up to the next result that may come back
+        # (off: one instant per chunk, the same decisions, kept to test that they are)
+        self.lookahead = True
 
     # -- when retries come --------------------------------------------------------------
     def retry_gap_s(self, attempt: np.ndarray, luck: np.ndarray) -> np.ndarray:
@@ -149,17 +152,37 @@ class TimeOrder:
 
     # -- learning routers ---------------------------------------------------------------
     def chunk_end(
-        self, t_s: np.ndarray, pos: int, until_s: float, retry_from_s: np.ndarray | None
+        self,
+        t_s: np.ndarray,
+        pos: int,
+        until_s: float,
+        retry_from_s: np.ndarray | None,
+        lookahead: tuple[float, np.ndarray] | None = None,
     ) -> int:
         """End of the chunk of attempts (sorted ``t_s``) from ``pos`` that know the same.
 
-        One refresh period (or with ``refresh_s`` 0 one instant), up to ``until_s``; with
-        queues (``retry_from_s``: the earliest each attempt's retry may come), it also ends
-        before the first attempt a retry of an earlier one of the chunk may precede.
+        One refresh period, up to ``until_s``. With ``refresh_s`` 0 one instant, or with
+        ``lookahead`` (``(next_result_s, result_from_s)``: when the first result not yet handed
+        to the router comes back, and the soonest each attempt's own result may) every
+        attempt before any new result can come back: up to ``next_result_s`` and up to the
+        soonest result of an earlier attempt of the chunk. With queues (``retry_from_s``: the
+        earliest each attempt's retry may come), it also ends before the first attempt a retry
+        of an earlier one of the chunk may precede.
         """
         if self.refresh_s > 0:
             next_refresh_s = (math.floor(t_s[pos] / self.refresh_s) + 1) * self.refresh_s
             end = int(np.searchsorted(t_s, next_refresh_s, side="left"))
+        elif lookahead is not None:
+            next_result_s, result_from_s = lookahead
+            end = int(np.searchsorted(t_s, min(next_result_s, until_s), side="right"))
+            if end > pos + 1:  # a result back at t is known to attempts after t
+                soonest_s = np.minimum.accumulate(result_from_s[pos : end - 1])
+                after = np.flatnonzero(t_s[pos + 1 : end] > soonest_s)
+                end = pos + 1 + int(after[0]) if after.size else end
+            if end > pos + 1 and not all(
+                limiter.never_rejects(float(t_s[pos]), end - pos) for limiter in self.limiters
+            ):  # a payment turned away is answered at once: one instant only
+                end = int(np.searchsorted(t_s, t_s[pos], side="right"))
         else:
             end = int(np.searchsorted(t_s, t_s[pos], side="right"))
         end = max(pos + 1, min(end, int(np.searchsorted(t_s, until_s, side="right"))))

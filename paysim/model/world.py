@@ -390,10 +390,20 @@ class World:
         if self.limiters:
             retry_from_s = t_s + self.order.retry_gap_s(attempts["attempt"], luck)
         truth = self._truth(attempts, amount_reporting)  # the same whatever is routed
+        result_from_s = None
+        if self.refresh_s == 0 and self.order.lookahead:
+            candidates = self.channels.candidates(
+                attempts["buyer_market"], attempts["method"], truth.network
+            )
+            soonest_ms = self.channels.earliest_result_ms(truth, candidates, luck[:, 1])
+            result_from_s = t_s + soonest_ms / 1000.0
         pos = 0
         while pos < attempts.n and t_s[pos] <= until_s:
             self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
-            end = self.order.chunk_end(t_s, pos, until_s, retry_from_s)
+            lookahead = None
+            if result_from_s is not None:
+                lookahead = (self.feedback.earliest_s, result_from_s)
+            end = self.order.chunk_end(t_s, pos, until_s, retry_from_s, lookahead)
             rows = np.arange(pos, end)
             chunk = attempts.take(rows)
             result, channel = self._send_chunk(

@@ -170,3 +170,19 @@ def test_bad_drift_input_names_the_field(fields: dict[str, Any], message: str, r
     result = run_cli("validate", path)
     assert result.code == 2
     assert message in result.err, result.err
+
+
+def test_flagship_drift_is_the_flagship_with_drifts() -> None:
+    from tests.conftest import SCENARIOS
+
+    def plain(name: str) -> dict[str, Any]:
+        raw = paysim.load_scenario(SCENARIOS / f"{name}.yaml").model_dump()
+        for key in ("name", "description"):
+            raw.pop(key)
+        for channel in raw["channels"]:
+            channel["drifts"], channel["walk"] = [], None
+        return raw
+
+    assert plain("flagship_drift") == plain("flagship")
+    drifted = paysim.load_scenario(SCENARIOS / "flagship_drift.yaml")
+    assert sum(len(c.drifts) for c in drifted.channels) == 2

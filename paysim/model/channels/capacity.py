@@ -106,6 +106,13 @@ class RateLimiter:
         self._forget(float(t_s[0]) if no_arrival_before_s is None else no_arrival_before_s)
         return wait
 
+    def never_rejects(self, t_s: float, n: int) -> bool:
+        """Whether ``n`` arrivals from ``t_s`` on are all admitted, whatever their times.
+
+        None waits longer than the work already queued at ``t_s`` plus ``n`` services.
+        """
+        return max(self.free_at_s - t_s, 0.0) + n * self.service_s <= self.max_wait_s
+
     def state(self) -> tuple[float, float, np.ndarray, np.ndarray]:
         """The queue as it is now, to put back with ``restore`` (arrays are never edited)."""
         return (self.free_at_s, self.last_arrival_s, self.arrivals_s, self.departures_s)

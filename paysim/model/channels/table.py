@@ -243,6 +243,26 @@ class ChannelTable:
             t_s, method, buyer_market,
         )  # fmt: skip
 
+    def earliest_result_ms(
+        self, truth: ChannelTruth, candidates: np.ndarray, u_latency: np.ndarray
+    ) -> np.ndarray:
+        """Per payment, the soonest any of its candidates could answer it (ms after sending).
+
+        A channel answers after its processing latency (``u_latency`` decides it before the
+        choice), plus any queue wait, at most its timeout; a channel that is down (or whose
+        queue turns the payment away) answers at once, so a down candidate gives 0. Queues
+        turning payments away are the caller's to rule out (``RateLimiter.never_rejects``).
+        """
+        n = len(u_latency)
+        channel = np.tile(np.arange(self.n), n)
+        raw_ms = self.latency.ppf(channel, np.repeat(u_latency, self.n)).reshape(n, self.n)
+        soonest_ms = np.minimum(raw_ms, self.timeout_ms)
+        down = truth.health == 0.0
+        if truth.network_health is not None:
+            down = down | (truth.network_health == 0.0)[:, None]
+        soonest_ms[down] = 0.0
+        return np.where(candidates, soonest_ms, np.inf).min(axis=1)
+
     def process(
         self,
         channel: np.ndarray,
