@@ -22,6 +22,7 @@ from paysim.model.channels.spec import (
     UpstreamSpec,
     upstream_problems,
 )
+from paysim.model.checkout.cascade import CascadeSpec, cascade_problems
 from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
 from paysim.model.core.distributions import Distribution
 from paysim.model.core.spec_types import (
@@ -88,10 +89,18 @@ class StrategySpec(Spec):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class RoutingStrategySpec(StrategySpec):
+    """The routing strategy, optionally wrapped with cascading retries (``cascade``)."""
+
+    cascade: CascadeSpec | None = None
+
+
 class StrategiesSpec(Spec):
     """The policies under test."""
 
-    routing: StrategySpec = Field(default_factory=lambda: StrategySpec(name="priority"))
+    routing: RoutingStrategySpec = Field(
+        default_factory=lambda: RoutingStrategySpec(name="priority")
+    )
 
 
 class EngineSpec(Spec):
@@ -173,6 +182,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
     problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += network_problems(scenario)
     problems += scenario_drift_problems(scenario)
+    problems += cascade_problems(scenario)
     problems += _fx_problems(scenario)
     return problems
 

@@ -43,8 +43,14 @@ class TimeOrder:
         limiters: list[RateLimiter],
         refresh_s: float,
         status_wait_s: float | None,
+        cascade_on: np.ndarray | None = None,
     ) -> None:
-        """``status_wait_s``: the status-check delay a buyer waits after a timeout, if any."""
+        """``status_wait_s``: the status-check delay a buyer waits after a timeout, if any.
+
+        ``cascade_on``: per decline code, whether the platform retries it at once on another
+        channel (``paysim.model.checkout.cascade``); None without cascading retries.
+        """
+        self.cascade_on = cascade_on
         self.checkout = checkout
         self.limiters = limiters
         self.refresh_s = refresh_s
@@ -54,14 +60,20 @@ class TimeOrder:
         self.lookahead = True
 
     # -- when retries come --------------------------------------------------------------
-    def retry_gap_s(self, attempt: np.ndarray, luck: np.ndarray) -> np.ndarray:
+    def retry_gap_s(self, attempt: np.ndarray, luck: np.ndarray, sent: bool = True) -> np.ndarray:
         """Time from a failed attempt's result to its retry (``inf``: no retry comes).
 
         ``attempt``: attempt numbers; ``luck``: their ``attempt_luck``. A lower bound: the
-        buyer may still not retry (a hard decline, a buyer who left).
+        buyer may still not retry (a hard decline, a buyer who left). With cascading retries
+        a ``sent`` attempt may be tried again at once (0); cascade tries number attempts too,
+        so the buyer's attempt count is not known from ``attempt``.
         """
         retry = self.checkout.retry
-        may = (attempt < retry.max_attempts) & (luck[:, RETRY_DRAW] < retry.probability)
+        if self.cascade_on is not None and sent:
+            return np.zeros(len(attempt))
+        may = luck[:, RETRY_DRAW] < retry.probability
+        if self.cascade_on is None:
+            may &= attempt < retry.max_attempts
         gap_s = np.full(len(attempt), np.inf)
         if may.any():
             gap_s[may] = retry.delay_s.ppf(luck[may, RETRY_DELAY])
@@ -78,7 +90,12 @@ class TimeOrder:
         if self.status_wait_s is not None:
             timed_out = result.outcome[failed] == TIMEOUT
             t_from = np.where(timed_out, t_from + self.status_wait_s, t_from)
-        retry_s[failed] = t_from + self.retry_gap_s(attempts["attempt"][failed], luck[failed])
+        gap_s = self.retry_gap_s(attempts["attempt"][failed], luck[failed], sent=False)
+        if self.cascade_on is not None:  # a cascade try comes the moment the decline is back
+            outcome = result.outcome[failed]
+            at_once = self.cascade_on[result.decline_code[failed]] & (outcome != TIMEOUT)
+            gap_s = np.where(at_once, 0.0, gap_s)
+        retry_s[failed] = t_from + gap_s
         return retry_s
 
     @staticmethod

@@ -23,6 +23,7 @@ from paysim.model.channels.table import (
     ChannelTable,
     ChannelTruth,
 )
+from paysim.model.checkout.cascade import Cascade
 from paysim.model.checkout.funnel import (
     CANNOT_RETRY,
     MAY_RETRY,
@@ -162,11 +163,14 @@ class World:
         self.router_learns = router.learns_from_feedback
         self.refresh_s = scenario.platform.routing_refresh_s
         self.limiters = [limiter for _, limiter in self.channels.limited]
+        cascade = scenario.strategies.routing.cascade
+        self.cascade = None if cascade is None else Cascade(cascade)
         # with a learning router or a queue, attempts are handled in time order
         self.in_time_order = self.router_learns or bool(self.limiters)
         self.order = TimeOrder(
             self.checkout, self.limiters, self.refresh_s,
             timeouts.status_check_s if self.wait_for_status else None,
+            None if self.cascade is None else self.cascade.on,
         )  # fmt: skip
         self.clock = Clock(horizon_s)
         # windows end at every hour too: the money calendar books by the hour, so the daily
@@ -219,6 +223,8 @@ class World:
             extra = self.states.state.size
             self.booked = np.concatenate([self.booked, np.zeros(extra, bool)])
             self.paid_known_at_s = np.concatenate([self.paid_known_at_s, np.full(extra, np.inf)])
+        if self.cascade is not None:
+            self.cascade.grow(self.states.n)
         if dropped.any():
             opened = np.arange(first_id, self.checkout.next_checkout_id)
             self.states.set(opened, ABANDONED)
@@ -263,7 +269,9 @@ class World:
                 blocked_retries = Batch({})
                 if send.size < attempts.n:
                     rows = np.flatnonzero(code != NO_CODE)
-                    gap_s = self.order.retry_gap_s(attempts["attempt"][rows], luck[rows])
+                    gap_s = self.order.retry_gap_s(
+                        attempts["attempt"][rows], luck[rows], sent=False
+                    )
                     retry_s = attempts["t_s"][rows] + gap_s
                     blocked_retries = self.order.next_attempts(attempts, retry_s, rows)
             result, chosen, handled = self._send(
@@ -466,13 +474,46 @@ class World:
             t_retry_from = np.where(
                 timed_out, t_retry_from + self.status_checks.status_check_s, t_retry_from
             )
+        tries = None
+        if self.cascade is not None:  # the platform's own tries first, on other channels
+            tries, took = self._cascade_tries(
+                attempts, failed, code, ~left & ~timed_out, channel, t_result
+            )
+            keep = np.flatnonzero(~took)
+            failed, code, mode, t_retry_from = (
+                failed[keep],
+                code[keep],
+                mode[keep],
+                t_retry_from[keep],
+            )
+        buyers = attempts.take(failed)
+        if self.cascade is not None:
+            buyers = self.cascade.buyer_attempts(buyers)
         retries, gave_up = self.checkout.retries(
-            attempts.take(failed), luck[failed], mode, channel[failed], code, t_retry_from
+            buyers, luck[failed], mode, channel[failed], code, t_retry_from
         )
+        if tries is not None:
+            retries = Batch.concat([self.cascade.buyer_retries(retries), tries])
         gave_up = attempts["checkout_id"][failed[gave_up]]
         # a checkout the channel did charge (a timeout still to be confirmed) is not abandoned
         self.states.set(gave_up[self.states.of(gave_up) != PAID], ABANDONED)
         return retries
+
+    def _cascade_tries(
+        self,
+        attempts: Batch,
+        failed: np.ndarray,
+        code: np.ndarray,
+        may: np.ndarray,
+        channel: np.ndarray,
+        t_result: np.ndarray,
+    ) -> tuple[Batch, np.ndarray]:
+        """Cascade tries of the ``failed`` rows, and which failures they take over."""
+        sub = attempts.take(failed)
+        candidates = self.channels.candidates(
+            sub["buyer_market"], sub["method"], attempt_network(sub)
+        )
+        return self.cascade.tries(sub, code, channel[failed], t_result[failed], may, candidates)  # type: ignore[union-attr]
 
     def _count_charges(
         self, checkout_id: np.ndarray, charged: np.ndarray, amount_reporting: np.ndarray
@@ -554,6 +595,8 @@ class World:
         t_s, market, method = attempts["t_s"], attempts["buyer_market"], attempts["method"]
         network = truth.network
         candidates = self.channels.candidates(market, method, network)
+        if self.cascade is not None:
+            candidates = self.cascade.untried(candidates, attempts["checkout_id"])
         view = AttemptView(
             t_s=t_s,
             buyer_market=market,
