@@ -52,6 +52,9 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "net_margin": "take revenue net of refunds and chargebacks, minus fees, commissions the "
     "platform pays, chargeback losses, FX result and fraud losses (accrued per paid order)",
     "routing_regret": "expected successes lost against the best channel's true probability",
+    "routing_detection_s": "mean seconds from the start of a scheduled approval drift until "
+    "the router sends under half its earlier share of that segment to the channel (5-min bins; "
+    "never: the drift's length; 0 without drifts)",
     "ledger_imbalance": "sum over currencies of |sum of all balances| in minor units; always 0",
     "refunds": "paid orders refunded, before or after release (accrued at capture)",
     "refunds_total": "money refunded to buyers (accrued at capture)",
@@ -141,6 +144,7 @@ KPI_GOALS: dict[str, bool | None] = {
     "escrow_peak": None,
     "net_margin": True,
     "routing_regret": False,
+    "routing_detection_s": False,
     "ledger_imbalance": False,
     "refunds": False,
     "refunds_total": False,
@@ -229,6 +233,7 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, Any]:
         escrow_peak=money.escrow_peak,
         net_margin=money.take_revenue - fees - money.commission_expense - money.chargeback_losses,
         routing_regret=totals.routing_regret,
+        routing_detection_s=totals.routing_detection_s,
         ledger_imbalance=int(np.abs(ledger.imbalance()).sum()),
         timeout_rate=_ratio(int(by_outcome[TIMEOUT]), attempted),
         outage_failure_rate=_ratio(int(totals.attempts_by_code[CHANNEL_UNAVAILABLE]), attempted),

@@ -38,6 +38,7 @@ class RunTotals:
     gmv: float = 0.0
     channel_fees: float = 0.0
     routing_regret: float = 0.0
+    routing_detection_s: float = 0.0  # mean over the scheduled drifts (channels.drift.DriftWatch)
     latency_chunks: list[np.ndarray] = field(default_factory=list)
     latency_channel_chunks: list[np.ndarray] = field(default_factory=list)
     latency_method_chunks: list[np.ndarray] = field(default_factory=list)

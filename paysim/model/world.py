@@ -12,6 +12,7 @@ from paysim.engine.clock import SECONDS_PER_DAY, Clock
 from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
+from paysim.model.channels.drift import DriftWatch
 from paysim.model.channels.table import (
     CHANNEL_UNAVAILABLE,
     DECLINED,
@@ -163,6 +164,9 @@ class World:
         self.router_learns = router.learns_from_feedback
         self.refresh_s = scenario.platform.routing_refresh_s
         self.limiters = [limiter for _, limiter in self.channels.limited]
+        self.drift_watch = DriftWatch(
+            scenario.channels, self.markets, self.channels.network_ids, horizon_s
+        )
         cascade = scenario.strategies.routing.cascade
         self.cascade = None if cascade is None else Cascade(cascade)
         # with a learning router or a queue, attempts are handled in time order
@@ -199,6 +203,9 @@ class World:
         self.recorder.close()
         self.totals.paid_checkouts = self.states.count(PAID)
         self.totals.checkouts_abandoned = self.states.count(ABANDONED)
+        if self.drift_watch.any:
+            times = self.drift_watch.detection_times_s()
+            self.totals.routing_detection_s = float(np.mean(times)) if times else 0.0
 
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
@@ -515,6 +522,14 @@ class World:
         )
         return self.cascade.tries(sub, code, channel[failed], t_result[failed], may, candidates)  # type: ignore[union-attr]
 
+    def _watch_drifts(self, attempts: Batch, channel: np.ndarray, sent: np.ndarray) -> None:
+        """Count sent attempts against the scheduled drifts (``DriftWatch``)."""
+        rows = np.flatnonzero(sent)
+        market = attempts["buyer_market"][rows]
+        network = attempt_network(attempts)[rows]
+        able = self.channels.candidates(market, attempts["method"][rows], network)
+        self.drift_watch.add(attempts["t_s"][rows], market, network, able, channel[rows])
+
     def _count_charges(
         self, checkout_id: np.ndarray, charged: np.ndarray, amount_reporting: np.ndarray
     ) -> None:
@@ -725,6 +740,8 @@ class World:
             & self.channels.cross_border[attempts["buyer_market"], np.maximum(results.channel, 0)]
         )
         totals.cross_border_attempts += int(cross_border.sum())
+        if self.drift_watch.any and sent.any():
+            self._watch_drifts(attempts, results.channel, sent)
         totals.channel_attempts += int(sent.sum())
         self.recorder.append(
             log_columns(

@@ -181,8 +181,35 @@ def test_flagship_drift_is_the_flagship_with_drifts() -> None:
             raw.pop(key)
         for channel in raw["channels"]:
             channel["drifts"], channel["walk"] = [], None
+        raw["platform"]["routing_refresh_s"] = 0.0
         return raw
 
     assert plain("flagship_drift") == plain("flagship")
     drifted = paysim.load_scenario(SCENARIOS / "flagship_drift.yaml")
-    assert sum(len(c.drifts) for c in drifted.channels) == 2
+    assert sum(len(c.drifts) for c in drifted.channels) == 3
+
+
+def _two_channel_drift(routing: dict[str, Any]) -> dict[str, Any]:
+    """The primary's approval falls from 0.9 to 0.27 for two hours; a backup stays at 0.85."""
+    raw = _world(drifts=[{"start_h": 2.0, "duration_h": 2.0, "factor": 0.3}])
+    backup = copy.deepcopy(raw["channels"][0])
+    backup.update(id="backup", success={"base": 0.85}, drifts=[])
+    raw["channels"].append(backup)
+    raw["strategies"] = {"routing": routing}
+    return raw
+
+
+def test_a_learning_router_detects_a_drift_and_a_static_one_never() -> None:
+    static = paysim.simulate(scenario_from_dict(_two_channel_drift({"name": "priority"})))
+    assert static.kpis["routing_detection_s"] == 2 * H  # censored at the drift's length
+    learner = paysim.simulate(
+        scenario_from_dict(_two_channel_drift({"name": "success_rate", "params": {"window": 50}}))
+    )
+    # ~55 payments a minute: 50 results of the drifted channel come back within about a
+    # minute, and the share is read in five-minute bins
+    assert 0 < learner.kpis["routing_detection_s"] <= 600
+    assert learner.kpis["routing_regret"] < static.kpis["routing_regret"] / 3
+
+
+def test_no_drift_no_detection_time() -> None:
+    assert paysim.simulate(scenario_from_dict(_world())).kpis["routing_detection_s"] == 0.0

@@ -177,3 +177,86 @@ def scenario_drift_problems(scenario: Scenario) -> list[str]:
     for channel in scenario.channels:
         problems += drift_problems(channel, f"channels.{channel.id}", ids)
     return problems
+
+
+DETECTION_BIN_S = 300.0  # traffic shares are compared over five-minute bins
+DETECTION_BEFORE_S = 3600.0  # the share before a drift: over the hour before it starts
+
+
+class DriftWatch:
+    """How long after each scheduled fall of approval the router moves the traffic away.
+
+    For every drift with ``factor`` < 1, the payments of its segment that the channel could
+    take ("affected") are counted in five-minute bins from an hour before it starts to its
+    end, with how many were sent to the drifted channel. The detection time is the end of
+    the first bin after the start in which the channel's share of the affected payments is
+    below half its share of the hour before, counted from the start; a router that never
+    moves them is held at the episode's length (censored). Episodes whose channel took under
+    5 % of its segment before (nothing to move) are left out.
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[ChannelSpec],
+        markets: Sequence[str],
+        network_ids: Sequence[str],
+        horizon_s: float,
+    ) -> None:
+        self.episodes: list[tuple] = []  # type: ignore[type-arg]
+        for c, spec in enumerate(specs):
+            for drift in spec.drifts:
+                start_s = drift.start_h * SECONDS_PER_H
+                end_s = min(start_s + drift.duration_h * SECONDS_PER_H, horizon_s)
+                if drift.factor >= 1.0 or start_s >= horizon_s:
+                    continue
+                first_s = start_s - DETECTION_BEFORE_S
+                n_bins = math.ceil((end_s - first_s) / DETECTION_BIN_S)
+                self.episodes.append(
+                    (
+                        c, first_s, start_s, end_s, _mask(markets, drift.markets),
+                        _mask(network_ids, drift.networks, extra=1),
+                        np.zeros(n_bins), np.zeros(n_bins),
+                    )
+                )  # fmt: skip
+        self.any = bool(self.episodes)
+
+    def add(
+        self,
+        t_s: np.ndarray,
+        buyer_market: np.ndarray,
+        network: np.ndarray,
+        able: np.ndarray,
+        channel: np.ndarray,
+    ) -> None:
+        """Count sent payments (``able``: ``[payment, channel]`` whether it could go there)."""
+        for c, first_s, _, end_s, markets, networks, affected, sent in self.episodes:
+            rows = able[:, c] & (t_s >= first_s) & (t_s < end_s)
+            if markets is not None:
+                rows &= markets[buyer_market]
+            if networks is not None:
+                rows &= networks[network]
+            rows = np.flatnonzero(rows)
+            if rows.size:
+                k = ((t_s[rows] - first_s) // DETECTION_BIN_S).astype(np.intp)
+                affected += np.bincount(k, minlength=affected.size)[: affected.size]
+                sent += np.bincount(k, channel[rows] == c, minlength=sent.size)[: sent.size]
+
+    def detection_times_s(self) -> list[float]:
+        """Per counted episode, seconds from its start until most of its traffic moved."""
+        times = []
+        for _, first_s, start_s, end_s, _, _, affected, sent in self.episodes:
+            before = int((start_s - first_s) // DETECTION_BIN_S)
+            if affected[:before].sum() == 0:
+                continue
+            share_before = sent[:before].sum() / affected[:before].sum()
+            if share_before < 0.05:
+                continue
+            during = np.arange(before, affected.size)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = sent[during] / affected[during]
+            moved = (affected[during] > 0) & (share < share_before / 2)
+            bin_end_s = first_s + (during + 1) * DETECTION_BIN_S
+            times.append(
+                float(min(bin_end_s[moved][0], end_s) - start_s) if moved.any() else end_s - start_s
+            )
+        return times
