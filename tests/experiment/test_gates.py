@@ -140,9 +140,8 @@ def test_a_sequential_spec_needs_a_target_or_assertions():
             {**_spec_data(), "replications": {"initial": 6, "max": 12}, "assert": []}
         )
     with pytest.raises(ScenarioError, match=r"assert.0.vs: must be another arm"):
-        experiment_from_dict(
-            {**_spec_data(), "assert": [{"metric": "auth_rate", "arm": "a", "vs": "a", "at_least": 0}]}
-        )
+        gate = {"metric": "auth_rate", "arm": "a", "vs": "a", "at_least": 0}
+        experiment_from_dict({**_spec_data(), "assert": [gate]})
 
 
 def _spec_data():

@@ -13,10 +13,7 @@ HEAVY = ("numpy", "pandas", "scipy", "simpy", "pydantic", "yaml", "matplotlib")
 
 
 def test_loading_the_plugin_imports_nothing_heavy():
-    code = (
-        "import sys, paysim.pytest_plugin; "
-        f"print([m for m in {HEAVY!r} if m in sys.modules])"
-    )
+    code = f"import sys, paysim.pytest_plugin; print([m for m in {HEAVY!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
