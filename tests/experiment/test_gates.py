@@ -259,3 +259,15 @@ def test_experiment_prints_the_gate_table_and_records_it(gate_file, run_cli, tmp
     gates = summary["gates"]
     assert gates["status"] == "fail" and gates["replications"] == 6
     assert gates["assertions"][0]["name"] == "auth_rate: candidate - production >= -0.005"
+    assert "## CI gates (assert)" in (out / "report.md").read_text()
+
+
+def test_the_shipped_ci_example_passes_as_the_readme_shows(run_cli):
+    from tests.experiment.conftest import ROOT
+
+    result = run_cli("check", ROOT / "experiments" / "ci_example.yaml", "--workers", "1")
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert [line.split()[0] for line in lines[:4]] == ["PASS"] * 4
+    readme = (ROOT / "README.md").read_text()
+    assert all(line in readme for line in lines[:5]), "README's ci_example output is stale"
