@@ -156,6 +156,8 @@ def evaluate_gate(results: pd.DataFrame, spec: ExperimentSpec, index: int) -> Ga
     status, interval, n = UNDECIDED, None, int(x.shape[0])
     for n in reached:
         rows = x[replications < n]
+        if rows.shape[0] == 0:  # the KPI is undefined in every replication so far
+            continue
         seed = stable_seed(spec.seed, "gate", index, n)
         interval = _interval(rows, gate, method, alpha, seed)
         status = _judge(gate, interval.low, interval.high)
