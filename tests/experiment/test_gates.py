@@ -218,6 +218,21 @@ def test_a_difference_within_the_noise_is_undecided(gate_file, run_cli, tmp_path
     assert ET.parse(junit).getroot().find("testsuite/testcase/skipped") is not None
 
 
+def test_replications_are_added_until_the_assertion_is_decided(gate_file, run_cli):
+    # a 2-point lower cross-border factor costs about 0.8 pp of auth_rate: not yet clear at 6
+    # or 12 replications, clear at 18, and the check stops there instead of running to 30
+    candidate = {"channels.card_sg.success.cross_border_factor": 0.86}
+    path = gate_file(
+        candidate,
+        _vs("auth_rate", at_least=0.0),
+        replications={"initial": 6, "batch": 6, "max": 30},
+    )
+    result = run_cli("check", path, "--workers", "1")
+    assert result.code == 3, result.out + result.err
+    assert result.out.startswith("FAIL") and "n=18" in result.out
+    assert "after 18 replications" in result.out
+
+
 def test_the_junit_file_has_what_junit_readers_expect(gate_file, run_cli, tmp_path):
     path = gate_file(
         WORSE,
@@ -271,3 +286,33 @@ def test_the_shipped_ci_example_passes_as_the_readme_shows(run_cli):
     assert [line.split()[0] for line in lines[:4]] == ["PASS"] * 4
     readme = (ROOT / "README.md").read_text()
     assert all(line in readme for line in lines[:5]), "README's ci_example output is stale"
+
+
+def test_sigterm_during_check_writes_no_junit_and_stops_workers(tmp_path):
+    import signal
+    import time
+
+    import yaml
+
+    from tests.experiment.test_signals import alive, children, paysim, wait_until
+    from tests.experiment.test_signals import write_experiment as slow_experiment
+
+    path = slow_experiment(tmp_path, 8000)  # runs of a second or two each
+    raw = yaml.safe_load(path.read_text())
+    raw["assert"] = [{"metric": "net_margin", "arm": "b", "vs": "a", "at_least": 0}]
+    path.write_text(yaml.safe_dump(raw))
+    junit = tmp_path / "gates.xml"
+    process = paysim("check", path, "--junit", junit, "--workers", "2", cwd=tmp_path)
+    wait_until(lambda: len(children(process.pid)) >= 2, process)
+    time.sleep(2.0)  # the workers are under way
+    workers = children(process.pid)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, out + err
+    assert err.strip().splitlines()[-1] == "terminated" and "Traceback" not in err
+    assert out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["experiment.yaml", "scenario.yaml"]
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)
