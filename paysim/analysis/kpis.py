@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from paysim.model.channels import OUTCOMES, SUCCEEDED, TIMEOUT
-from paysim.model.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
-from paysim.model.ledger import Ledger
-from paysim.model.metrics import PlatformTotals, RunTotals
-from paysim.model.payments_log import UNSUPPORTED_CARD
-from paysim.model.spec_types import FUNNEL_STEPS, METHODS
+from paysim.model.channels.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
+from paysim.model.channels.table import OUTCOMES, SUCCEEDED, TIMEOUT
+from paysim.model.checkout.platform_declines import UNSUPPORTED_CARD
+from paysim.model.core.spec_types import FUNNEL_STEPS, METHODS
+from paysim.model.metrics import RunTotals
+from paysim.model.money.ledger import Ledger
+from paysim.model.platform.totals import PlatformTotals
 
 KPI_DESCRIPTIONS: dict[str, str] = {
     "checkouts": "checkouts started (buyers who reached the payment page)",

@@ -1,7 +1,7 @@
 """Running simulations: one replication, and Monte Carlo studies comparing arms.
 
-The study API is imported on first use, so a worker process that only runs replications does
-not pay for the statistics stack (scipy.stats) at start-up.
+Everything is imported on first use: a worker process that only runs replications does not pay
+for the statistics stack (scipy.stats), and reading a finished study does not load the world.
 """
 
 from __future__ import annotations
@@ -9,14 +9,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from paysim.experiment.single import RunResult, resolve_scenario, run_to_directory, simulate
-
 if TYPE_CHECKING:
     from paysim.experiment.load import Experiment, load_experiment
+    from paysim.experiment.single import RunResult, resolve_scenario, run_to_directory, simulate
     from paysim.experiment.spec import ExperimentSpec
     from paysim.experiment.study import ExperimentResult, run_experiment
 
 _LAZY = {
+    "RunResult": "paysim.experiment.single",
+    "resolve_scenario": "paysim.experiment.single",
+    "run_to_directory": "paysim.experiment.single",
+    "simulate": "paysim.experiment.single",
     "Experiment": "paysim.experiment.load",
     "load_experiment": "paysim.experiment.load",
     "ExperimentSpec": "paysim.experiment.spec",

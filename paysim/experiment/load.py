@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from paysim.errors import ScenarioError
 from paysim.experiment.design import Task, design_points, digest, make_tasks
 from paysim.experiment.sizing import check_run_size
@@ -21,14 +19,12 @@ from paysim.experiment.spec import (
     too_many_runs,
 )
 from paysim.model.spec import Scenario
-from paysim.model.world import World
 from paysim.scenario.loader import (
     apply_overrides,
     read_yaml,
     scenario_from_dict,
     validate_model,
 )
-from paysim.scenario.strategies import build_router
 
 #: Above this many (arm, point) combinations only arms and points are checked on their own.
 _MAX_CHECKED_COMBINATIONS = 200
@@ -245,6 +241,11 @@ def check_experiment_size(experiment: Experiment, processes: int) -> None:
 
 def dry_build(scenario: Scenario) -> None:
     """Build the scenario's world without running it, so strategy parameters are checked."""
+    import numpy as np  # the world and its strategies load only when a run is checked
+
+    from paysim.model.world import World
+    from paysim.scenario.strategies import build_router
+
     World(scenario, build_router(scenario), np.random.SeedSequence(0), horizon_s=1.0)
 
 

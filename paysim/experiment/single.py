@@ -20,7 +20,7 @@ from paysim.errors import ScenarioError
 from paysim.experiment.outdir import check_output_directory, staged_directory
 from paysim.experiment.progress import Progress
 from paysim.experiment.sizing import check_run_size
-from paysim.model.ledger import Account
+from paysim.model.money.ledger import Account
 from paysim.model.spec import MAX_HORIZON_DAYS, Scenario
 from paysim.model.world import World
 from paysim.scenario.loader import load_scenario, scenario_from_dict, scenario_to_dict

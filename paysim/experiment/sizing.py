@@ -50,7 +50,7 @@ class RunSize:
 def expected_checkouts(scenario: Scenario, horizon_s: float) -> float:
     """Expected checkouts over the horizon, from the demand model's integrated rate."""
     from paysim.engine.streams import RandomStreams
-    from paysim.model.demand import DemandModel
+    from paysim.model.demand.arrivals import DemandModel
 
     demand = DemandModel(scenario, horizon_s, RandomStreams(scenario.seed))
     singles = float(demand.intensity(horizon_s))

@@ -16,7 +16,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from paysim.analysis.kpis import KPI_GOALS, KPI_NAMES, SKEWED_KPIS
 from paysim.errors import field_problem
-from paysim.model.spec_types import MAX_SEED, Name, Spec
+from paysim.model.core.spec_types import MAX_SEED, Name, Spec
 
 #: Replications of one experiment: 10^5 is far beyond what any CI reaches for.
 MAX_REPLICATIONS = 100_000

@@ -11,22 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from paysim.engine.recorder import Column
-from paysim.model.batch import Batch
-from paysim.model.channels import BLOCKED, DECLINE_CODES, IS_SOFT_DECLINE, OUTCOMES, ChannelResult
-from paysim.model.checkout_spec import KYC_TIERS
-from paysim.model.fx import FixedRates
-from paysim.model.spec_types import METHODS
+from paysim.model.channels.table import (
+    BLOCKED,
+    OUTCOMES,
+    ChannelResult,
+)
+from paysim.model.checkout.platform_declines import ALL_DECLINE_CODES
+from paysim.model.checkout.spec import KYC_TIERS
+from paysim.model.core.batch import Batch
+from paysim.model.core.spec_types import METHODS
+from paysim.model.fx.rates import FixedRates
 
 DEFENCE_ACTIONS = ("approve", "decline", "step_up", "review")
-# declines by the platform's own controls, after the channels' codes; ``unsupported_card``:
-# no channel serving the buyer's market accepts the card's network (the buyer must switch)
-PLATFORM_DECLINE_CODES = ("kyc_limit", "personal_limit", "unsupported_card")
-ALL_DECLINE_CODES = (*DECLINE_CODES, *PLATFORM_DECLINE_CODES)
-KYC_LIMIT, PERSONAL_LIMIT, UNSUPPORTED_CARD = (
-    ALL_DECLINE_CODES.index(c) for c in PLATFORM_DECLINE_CODES
-)
-# a hard decline (stolen card, invalid account...) cannot be retried with the same method
-IS_HARD_DECLINE = np.r_[~IS_SOFT_DECLINE, np.zeros(len(PLATFORM_DECLINE_CODES), dtype=bool)]
 
 
 def payment_columns(

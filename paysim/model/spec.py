@@ -8,25 +8,22 @@ problem found is reported at once, each on its own ``field.path: reason`` line.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.channel_spec import (
+from paysim.model.channels.networks import network_problems
+from paysim.model.channels.spec import (
     AmountBandSpec,
     ChannelSpec,
     UpstreamSpec,
     upstream_problems,
 )
-from paysim.model.checkout_spec import CheckoutSpec, RiskSpec
-from paysim.model.demand_spec import DemandSpec
-from paysim.model.distributions import Distribution
-from paysim.model.networks import network_problems
-from paysim.model.platform_spec import PlatformSpec
-from paysim.model.spec_types import (
+from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
+from paysim.model.core.distributions import Distribution
+from paysim.model.core.spec_types import (
     MAX_HORIZON_DAYS,
     MAX_POPULATION,
     MAX_SEED,
@@ -40,6 +37,9 @@ from paysim.model.spec_types import (
     check_mix,
     mix_problem,
 )
+from paysim.model.demand.spec import DemandSpec
+from paysim.model.fx.spec import FxSpec
+from paysim.model.platform.spec import PlatformSpec
 
 
 def _increasing(bands: list[AmountBandSpec]) -> list[AmountBandSpec]:
@@ -78,17 +78,6 @@ class MarketSpec(Spec):
         dict[Literal["none", "basic", "full"], Probability], AfterValidator(check_mix)
     ] = Field(default_factory=lambda: {"full": 1.0})
     buyer_risk_mean: float = Field(default=0.05, ge=0, lt=1)
-
-
-class FxSpec(Spec):
-    """Exchange rates; for now fixed at one ECB fixing date."""
-
-    model: Literal["fixed"] = "fixed"
-    as_of: Annotated[dt.date | None, Field(strict=False)] = None
-    # units per USD: real rates run from 0.3 (KWD) to ~1e5 (IRR, LBP)
-    assumed_per_usd: dict[Currency, Annotated[float, Field(ge=1e-6, le=1e9)]] = Field(
-        default_factory=dict
-    )
 
 
 class StrategySpec(Spec):
@@ -187,7 +176,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
 
 
 def _fx_problems(scenario: Scenario) -> list[str]:
-    from paysim.model.ecb import rates_per_eur
+    from paysim.model.fx.ecb import rates_per_eur
 
     used = {m.currency for m in scenario.markets} | {c.currency for c in scenario.channels}
     used.add(scenario.reporting_currency)

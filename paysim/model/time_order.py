@@ -25,10 +25,10 @@ import math
 
 import numpy as np
 
-from paysim.model.batch import Batch
-from paysim.model.capacity import RateLimiter
-from paysim.model.channels import SUCCEEDED, TIMEOUT, ChannelResult
-from paysim.model.checkout import ATTEMPT_LUCK, ATTEMPTS_PER_KEY, CheckoutModel
+from paysim.model.channels.capacity import RateLimiter
+from paysim.model.channels.table import SUCCEEDED, TIMEOUT, ChannelResult
+from paysim.model.checkout.funnel import ATTEMPT_LUCK, ATTEMPTS_PER_KEY, CheckoutModel
+from paysim.model.core.batch import Batch
 
 RETRY_DRAW, RETRY_DELAY = ATTEMPT_LUCK.index("retry"), ATTEMPT_LUCK.index("retry_delay")
 QueueStates = list[tuple[float, float, np.ndarray, np.ndarray]]

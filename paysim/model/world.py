@@ -12,8 +12,7 @@ from paysim.engine.clock import SECONDS_PER_DAY, Clock
 from paysim.engine.recorder import ColumnarRecorder
 from paysim.engine.streams import RandomStreams
 from paysim.errors import PaysimError
-from paysim.model.batch import Batch, concat_records, take_records
-from paysim.model.channels import (
+from paysim.model.channels.table import (
     CHANNEL_UNAVAILABLE,
     DECLINED,
     NO_CODE,
@@ -24,29 +23,30 @@ from paysim.model.channels import (
     ChannelTable,
     ChannelTruth,
 )
-from paysim.model.checkout import (
+from paysim.model.checkout.funnel import (
     CANNOT_RETRY,
     MAY_RETRY,
     MUST_SWITCH,
     CheckoutModel,
     attempt_network,
 )
-from paysim.model.demand import DemandModel
-from paysim.model.fx import FixedRates
-from paysim.model.ledger import Ledger
-from paysim.model.metrics import RunTotals
-from paysim.model.money_calendar import SLOT_S
-from paysim.model.payments_log import (
+from paysim.model.checkout.platform_declines import (
     IS_HARD_DECLINE,
     KYC_LIMIT,
     PERSONAL_LIMIT,
     UNSUPPORTED_CARD,
-    AttemptResults,
-    log_columns,
-    payment_columns,
 )
-from paysim.model.platform import Platform
-from paysim.model.retry_recovery import RetryRecovery
+from paysim.model.checkout.retry_recovery import RetryRecovery
+from paysim.model.checkout.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
+from paysim.model.core.batch import Batch, concat_records, take_records
+from paysim.model.core.spec_types import METHODS
+from paysim.model.demand.arrivals import DemandModel
+from paysim.model.fx.rates import FixedRates
+from paysim.model.metrics import RunTotals
+from paysim.model.money.ledger import Ledger
+from paysim.model.payments_log import AttemptResults, log_columns, payment_columns
+from paysim.model.platform.books import Platform
+from paysim.model.platform.money_calendar import SLOT_S
 from paysim.model.routing import (
     AttemptView,
     FeedbackQueue,
@@ -56,8 +56,6 @@ from paysim.model.routing import (
     known_before_s,
 )
 from paysim.model.spec import Scenario
-from paysim.model.spec_types import METHODS
-from paysim.model.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
 from paysim.model.time_order import TimeOrder
 
 if TYPE_CHECKING:  # the model never imports strategies at run time

@@ -385,7 +385,7 @@ def write_report(
 
 def rebuild_report(out_dir: str | Path) -> Path:
     """Recompute the summary from ``results.parquet`` and rewrite the report (``paysim report``)."""
-    from paysim.experiment.study import load_results
+    from paysim.experiment.results import load_results
     from paysim.experiment.summary import summarize
 
     experiment, results = load_results(out_dir)

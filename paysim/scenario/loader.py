@@ -12,10 +12,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from paysim.errors import ScenarioError, field_problem
-from paysim.model.distributions import DIST_FAMILIES
+from paysim.model.core.distributions import DIST_FAMILIES
 from paysim.model.spec import Scenario
 from paysim.scenario.safe_yaml import DuplicateKeyError, safe_load
-from paysim.scenario.strategies import strategy_problems
 
 ITEM_KEYS = ("id", "code", "kind", "name")
 M = TypeVar("M", bound=BaseModel)
@@ -374,6 +373,9 @@ def scenario_from_dict(
     raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
     """Validate a scenario given as plain data (the Python-API twin of ``load_scenario``)."""
+    # the strategies' registry (and the world they are checked against) load only here
+    from paysim.scenario.strategies import strategy_problems
+
     scenario = validate_model(Scenario, apply_overrides(raw, overrides or {}))
     problems = strategy_problems(scenario)
     if problems:

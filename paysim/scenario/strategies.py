@@ -5,8 +5,8 @@ from __future__ import annotations
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
 from paysim.errors import ScenarioError
-from paysim.model.channels import ChannelTable
-from paysim.model.fx import FixedRates
+from paysim.model.channels.table import ChannelTable
+from paysim.model.fx.rates import FixedRates
 from paysim.model.routing import RoutingContext
 from paysim.model.spec import Scenario
 from paysim.model.world import routing_context, scenario_currencies

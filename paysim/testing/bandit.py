@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from paysim.model.batch import concat_records, take_records
+from paysim.model.core.batch import concat_records, take_records
 from paysim.model.routing import RoutingFeedback, RoutingTruth
 from paysim.strategies.routing.base import BaseRouter
 from paysim.testing.fakes import WALLET, fake_context, fake_view, feedback_for

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paysim.model.declines import DO_NOT_HONOUR, NO_CODE
+from paysim.model.channels.declines import DO_NOT_HONOUR, NO_CODE
+from paysim.model.core.spec_types import METHODS
 from paysim.model.routing import AttemptView, RoutingContext, RoutingFeedback, RoutingTruth
-from paysim.model.spec_types import METHODS
 
 MARKETS = ("SG", "ID")
 CURRENCIES = ("IDR", "SGD", "USD")

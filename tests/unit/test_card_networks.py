@@ -183,7 +183,7 @@ def test_deprecated_channel_shares_still_give_a_market_its_mix():
         {"id": "mastercard", "share": 0.3},
     ]
     spec = scenario_from_dict(raw)
-    from paysim.model.networks import market_mix
+    from paysim.model.channels.networks import market_mix
 
     assert market_mix(spec, "TH") == {"visa": 0.7, "mastercard": 0.3}
     raw["channels"][0]["networks"][1].pop("share")

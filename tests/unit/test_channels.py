@@ -10,7 +10,8 @@ import pytest
 
 from paysim.engine.streams import RandomStreams
 from paysim.errors import ScenarioError
-from paysim.model.channels import (
+from paysim.model.channels.declines import CODE
+from paysim.model.channels.table import (
     DECLINE_CODES,
     FAILED,
     IS_SOFT_DECLINE,
@@ -18,9 +19,8 @@ from paysim.model.channels import (
     TIMEOUT,
     ChannelTable,
 )
-from paysim.model.declines import CODE
-from paysim.model.fx import FixedRates
-from paysim.model.spec_types import METHODS
+from paysim.model.core.spec_types import METHODS
+from paysim.model.fx.rates import FixedRates
 from paysim.scenario.loader import scenario_from_dict
 
 CARD, WALLET = METHODS.index("card"), METHODS.index("wallet")

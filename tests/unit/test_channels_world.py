@@ -11,7 +11,7 @@ import pytest
 
 import paysim
 from paysim.analysis.kpis import KPI_NAMES
-from paysim.model.declines import DECLINE_CODES
+from paysim.model.channels.declines import DECLINE_CODES
 from paysim.scenario.loader import scenario_from_dict
 
 LOGNORMAL = "lognormal"

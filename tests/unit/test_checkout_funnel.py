@@ -6,8 +6,8 @@ from scipy import stats
 
 from paysim.engine.streams import RandomStreams
 from paysim.experiment.single import resolve_scenario
-from paysim.model.checkout import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
-from paysim.model.demand import Arrivals
+from paysim.model.checkout.funnel import CANNOT_RETRY, MAY_RETRY, MUST_SWITCH, CheckoutModel
+from paysim.model.demand.arrivals import Arrivals
 
 QUICKSTART = "scenarios/quickstart.yaml"
 ABANDON = {"choose_method": 0.05, "enter_details": 0.10, "confirm": 0.04}

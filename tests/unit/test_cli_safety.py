@@ -393,8 +393,8 @@ def test_the_outage_draw_refuses_billions_of_episodes() -> None:
     import numpy as np
 
     from paysim.errors import PaysimError
-    from paysim.model.channel_spec import OutageSpec
-    from paysim.model.outages import renewal_episodes
+    from paysim.model.channels.outages import renewal_episodes
+    from paysim.model.channels.spec import OutageSpec
 
     spec = OutageSpec.model_construct(mtbf_h=1e-9, mttr_min=1e-9, repair_sigma=1.0)
     started = time.monotonic()

@@ -10,8 +10,8 @@ import pytest
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
 from paysim.errors import ScenarioError
-from paysim.model import campaigns
-from paysim.model.demand import Arrivals, DemandModel
+from paysim.model.demand import campaigns
+from paysim.model.demand.arrivals import Arrivals, DemandModel
 from paysim.scenario.loader import scenario_from_dict
 from tests.conftest import id_th_to_cn_world
 

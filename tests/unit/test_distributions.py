@@ -10,7 +10,7 @@ import pydantic
 import pytest
 
 from paysim.errors import ScenarioError
-from paysim.model.distributions import (
+from paysim.model.core.distributions import (
     Constant,
     Distribution,
     Empirical,

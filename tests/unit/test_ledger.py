@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paysim.model.ledger import HOLDINGS, LIABILITIES, Account, Ledger, per_currency
+from paysim.model.money.ledger import HOLDINGS, LIABILITIES, Account, Ledger, per_currency
 
 
 @given(

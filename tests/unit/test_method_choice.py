@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 import paysim
-from paysim.model.fx import FixedRates
-from paysim.model.method_choice import MethodChoice
-from paysim.model.spec_types import METHODS
+from paysim.model.checkout.method_choice import MethodChoice
+from paysim.model.core.spec_types import METHODS
+from paysim.model.fx.rates import FixedRates
 from paysim.model.world import scenario_currencies
 from tests.conftest import FLAGSHIP
 

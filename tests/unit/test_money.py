@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from paysim.errors import ScenarioError
-from paysim.model.currency import is_currency, minor_exponent, to_major, to_minor
-from paysim.model.fx import FixedRates
-from paysim.model.ledger import Account, Ledger
+from paysim.model.fx.rates import FixedRates
+from paysim.model.money.currency import is_currency, minor_exponent, to_major, to_minor
+from paysim.model.money.ledger import Account, Ledger
 from paysim.model.spec import FxSpec
 
 ECB_DAY = dt.date(2026, 10, 30)  # the last fixing in the shipped history

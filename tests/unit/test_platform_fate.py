@@ -12,9 +12,9 @@ from scipy import stats
 
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
-from paysim.model.distributions import Lognormal
-from paysim.model.order_fate import CHARGEBACK, NONE, ORDER_LUCK, REFUND, decide
-from paysim.model.platform_spec import PlatformSpec
+from paysim.model.core.distributions import Lognormal
+from paysim.model.platform.order_fate import CHARGEBACK, NONE, ORDER_LUCK, REFUND, decide
+from paysim.model.platform.spec import PlatformSpec
 
 DAY = SECONDS_PER_DAY
 

@@ -10,10 +10,10 @@ import pytest
 
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
-from paysim.model.fx import FixedRates
-from paysim.model.ledger import Account, Ledger
-from paysim.model.order_fate import CHARGEBACK, REFUND
-from paysim.model.platform import Payout, Platform
+from paysim.model.fx.rates import FixedRates
+from paysim.model.money.ledger import Account, Ledger
+from paysim.model.platform.books import Payout, Platform
+from paysim.model.platform.order_fate import CHARGEBACK, REFUND
 from paysim.scenario.loader import scenario_from_dict
 
 DAY = SECONDS_PER_DAY

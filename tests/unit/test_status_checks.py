@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import paysim
-from paysim.model.fx import FixedRates
+from paysim.model.fx.rates import FixedRates
 from tests.invariants import check_all
 
 QUICKSTART = "scenarios/quickstart.yaml"

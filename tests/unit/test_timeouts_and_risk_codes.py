@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import paysim
-from paysim.model.declines import DEFAULT_RISK_DECLINE_MIX, DEFAULT_TIMEOUT_CAPTURE
+from paysim.model.channels.declines import DEFAULT_RISK_DECLINE_MIX, DEFAULT_TIMEOUT_CAPTURE
 from paysim.scenario.loader import scenario_from_dict
 
 Z = 5.0

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import paysim
-from paysim.model.declines import DEFAULT_DECLINE_MIX
+from paysim.model.channels.declines import DEFAULT_DECLINE_MIX
 from tests.conftest import FLAGSHIP, QUICKSTART
 
 NO_OUTAGES = {f"channels.{c}.outages": None for c in ("card_sg", "wallet_local", "bank_local")}
@@ -52,7 +52,7 @@ def test_true_success_probability_is_base_times_cross_border_factor(steady) -> N
 def test_a_retry_on_the_same_card_and_channel_keeps_little_of_its_chance(steady) -> None:
     # quickstart has one channel per method: a retry with the same method meets the same
     # channel, its chance cut by the default recovery factor of the earlier decline's code
-    from paysim.model.checkout_spec import DEFAULT_RECOVERY
+    from paysim.model.checkout.spec import DEFAULT_RECOVERY
 
     p = steady.payments.sort_values(["checkout_id", "attempt"])
     earlier = p.groupby("checkout_id").shift(1)
@@ -169,7 +169,7 @@ def test_a_channel_at_zero_success_declines_everything() -> None:
     bank = payments[payments["channel"] == "bank_local"]
     assert len(bank) > 0
     assert (bank["outcome"] == "declined").all()
-    # codes from the bank kind's default mix (paysim.model.declines)
+    # codes from the bank kind's default mix (paysim.model.channels.declines)
     assert set(bank["decline_code"].astype(str)) <= set(DEFAULT_DECLINE_MIX["bank"])
 
 
@@ -224,7 +224,7 @@ def test_the_last_partial_hour_is_booked_at_the_horizon() -> None:
 
 
 def _fx_position_value(result: paysim.RunResult) -> float:
-    from paysim.model.fx import FixedRates
+    from paysim.model.fx.rates import FixedRates
 
     position = result.ledger.loc["fx_position"]
     fx = FixedRates.from_spec(result.scenario.fx, list(position.index))

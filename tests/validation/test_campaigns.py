@@ -10,8 +10,8 @@ import pytest
 from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
 from paysim.experiment.single import simulate
-from paysim.model.checkout import CheckoutModel
-from paysim.model.demand import DemandModel, hourly_weights
+from paysim.model.checkout.funnel import CheckoutModel
+from paysim.model.demand.arrivals import DemandModel, hourly_weights
 from paysim.scenario.loader import scenario_from_dict
 from paysim.scenarios import scenario_path
 from tests.conftest import id_th_to_cn_world
@@ -182,7 +182,7 @@ def test_flagship_runs_with_social_demand():
 def test_group_buy_orders_share_seller_and_amount():
     spec = scenario_from_dict(world({"group_buys": {"groups_per_day": 3000.0}}))
     a = draw(spec, seed=8, days=1)
-    from paysim.model.demand import Arrivals
+    from paysim.model.demand.arrivals import Arrivals
 
     arrivals = Arrivals(a["t_s"], a["corridor"], a["campaign"], a["group"])
     checkout = CheckoutModel(

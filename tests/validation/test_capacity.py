@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from paysim.model.capacity import RateLimiter, md1_mean_wait_s, mdk_blocking
+from paysim.model.channels.capacity import RateLimiter, md1_mean_wait_s, mdk_blocking
 
 P_FALSE_ALARM = 1e-5
 
@@ -154,7 +154,7 @@ def test_late_arrivals_conserve_work():
 def test_a_late_arrival_still_waits_for_work_admitted_in_an_earlier_call():
     # the world hands the limiter a window in rounds: a retry of round 2 may come before the
     # first payment of round 1; what was admitted before it must still delay it
-    from paysim.model.capacity import RateLimiter
+    from paysim.model.channels.capacity import RateLimiter
 
     limiter = RateLimiter(capacity_tps=1.0, max_wait_s=10.0)
     assert limiter.admit(np.array([50.0]), no_arrival_before_s=0.0)[0] == 0.0
@@ -165,7 +165,7 @@ def test_a_late_arrival_still_waits_for_work_admitted_in_an_earlier_call():
 @pytest.mark.parametrize("seed", range(6))
 def test_late_arrivals_slotted_in_at_once_wait_as_one_by_one(seed):
     # the bulk slot-in is a shortcut of the one-by-one recursion: same waits, same state
-    from paysim.model.capacity import RateLimiter
+    from paysim.model.channels.capacity import RateLimiter
 
     class OneByOne(RateLimiter):
         def _slot_in_idle(self, t_s):

@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 
 from paysim.engine import SECONDS_PER_DAY, RandomStreams
-from paysim.model.demand import PROFILES, DemandModel
+from paysim.model.demand.arrivals import PROFILES, DemandModel
 from paysim.scenario import load_scenario
 from tests.conftest import QUICKSTART
 

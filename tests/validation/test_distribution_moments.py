@@ -15,7 +15,7 @@ import pydantic
 import pytest
 from scipy import special
 
-from paysim.model.distributions import Distribution
+from paysim.model.core.distributions import Distribution
 
 Z = 5.0
 PARSE = pydantic.TypeAdapter(Distribution)

@@ -18,9 +18,9 @@ import pytest
 import paysim
 from paysim.analysis.kpis import kpis_from_payments
 from paysim.engine.streams import RandomStreams
-from paysim.model.channels import ChannelTable
-from paysim.model.currency import minor_exponent
-from paysim.model.fx import FixedRates
+from paysim.model.channels.table import ChannelTable
+from paysim.model.fx.rates import FixedRates
+from paysim.model.money.currency import minor_exponent
 from paysim.model.world import scenario_currencies
 from tests.conftest import FLAGSHIP
 

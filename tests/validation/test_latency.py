@@ -13,9 +13,9 @@ from scipy import stats
 
 import paysim
 from paysim.engine.streams import RandomStreams
-from paysim.model.channels import TIMEOUT, ChannelTable
-from paysim.model.distributions import Z99
-from paysim.model.fx import FixedRates
+from paysim.model.channels.table import TIMEOUT, ChannelTable
+from paysim.model.core.distributions import Z99
+from paysim.model.fx.rates import FixedRates
 from paysim.scenario.loader import scenario_from_dict
 
 Z = 4.5

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paysim.engine.clock import SECONDS_PER_DAY
-from paysim.model.ledger import Account
-from paysim.model.money_calendar import Flow
-from paysim.model.platform import Payout
+from paysim.model.money.ledger import Account
+from paysim.model.platform.books import Payout
+from paysim.model.platform.money_calendar import Flow
 from paysim.model.world import World
 from paysim.scenario.loader import scenario_from_dict
 from paysim.scenario.strategies import build_router

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from paysim.engine import SECONDS_PER_DAY
-from paysim.model.channel_spec import OutageSpec
-from paysim.model.channels import OutageTimeline
+from paysim.model.channels.spec import OutageSpec
+from paysim.model.channels.table import OutageTimeline
 
 Z = 5.0
 VAR_D_OVER_MEAN2 = float(np.expm1(OutageSpec(mtbf_h=1, mttr_min=1).repair_sigma ** 2))

@@ -12,10 +12,15 @@ import numpy as np
 import pytest
 
 from paysim.engine.streams import RandomStreams
-from paysim.model.channel_spec import DegradationSpec, OutageSpec
-from paysim.model.channels import ChannelTable
-from paysim.model.fx import FixedRates
-from paysim.model.outages import StepFunction, degradation_health, outage_health, renewal_episodes
+from paysim.model.channels.outages import (
+    StepFunction,
+    degradation_health,
+    outage_health,
+    renewal_episodes,
+)
+from paysim.model.channels.spec import DegradationSpec, OutageSpec
+from paysim.model.channels.table import ChannelTable
+from paysim.model.fx.rates import FixedRates
 from paysim.scenario.loader import scenario_from_dict
 
 Z = 4.5  # two-sided p ~ 7e-6 per check

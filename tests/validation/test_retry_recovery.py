@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import paysim
-from paysim.model.checkout_spec import DEFAULT_RECOVERY
+from paysim.model.checkout.spec import DEFAULT_RECOVERY
 from paysim.model.routing import AttemptView
 from paysim.model.world import World
 from paysim.scenario.loader import scenario_from_dict

@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 import paysim
-from paysim.model.declines import CHANNEL_UNAVAILABLE
+from paysim.model.channels.declines import CHANNEL_UNAVAILABLE
 from paysim.model.world import World
 from paysim.scenario.loader import scenario_from_dict
 from paysim.strategies.routing.base import BaseRouter

@@ -20,7 +20,7 @@ import pytest
 from scipy import special, stats
 
 import paysim
-from paysim.model.payments_log import ALL_DECLINE_CODES, IS_HARD_DECLINE
+from paysim.model.checkout.platform_declines import ALL_DECLINE_CODES, IS_HARD_DECLINE
 from tests.conftest import QUICKSTART
 
 Z = 5.0
