@@ -181,13 +181,22 @@ def _fx_problems(scenario: Scenario) -> list[str]:
     used = {m.currency for m in scenario.markets} | {c.currency for c in scenario.channels}
     used.add(scenario.reporting_currency)
     published = rates_per_eur(scenario.fx.as_of, sorted(used))
-    return [
+    problems = [
         field_problem(
             f"fx.assumed_per_usd.{code}",
             f"needed: the ECB publishes no {code} rate on {scenario.fx.as_of or 'the latest date'}",
         )
         for code in sorted(used - published.keys() - scenario.fx.assumed_per_usd.keys())
     ]
+    # -- moving rates (issue 10): every currency needs its model's parameters
+    if scenario.fx.moving and not problems:
+        from paysim.model.fx.path import resolve_model
+
+        try:
+            resolve_model(scenario.fx, sorted(used))
+        except ScenarioError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _duplicates(section: str, keys: list[str]) -> list[str]:
