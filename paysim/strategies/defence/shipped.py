@@ -22,6 +22,9 @@ def _threshold(name: str, value: float) -> None:
 class NoDefence(BaseDefence):
     """Approve everything (the baseline: every fraud attempt reaches the channels)."""
 
+    def __init__(self) -> None:
+        pass
+
     def decide(self, view: DefenceView) -> np.ndarray:  # noqa: D102
         return np.zeros(len(view), dtype=np.int8)
 
