@@ -62,8 +62,8 @@ def _bound(defence):
 
 def test_bands_of_layered_follow_the_score():
     view = fake_defence_view(2000, np.random.default_rng(1))
-    action = _bound(LayeredDefence(0.1, 0.4, 0.9, rules={"max_card_per_h": None,
-                                                        "max_device_per_h": None})).decide(view)  # fmt: skip
+    no_rules = {"max_card_per_h": None, "max_device_per_h": None}
+    action = _bound(LayeredDefence(0.1, 0.4, 0.9, rules=no_rules)).decide(view)
     score = view.risk_score
     assert (action[score >= 0.9] == DECLINE).all()
     assert (action[(score >= 0.4) & (score < 0.9)] == REVIEW).all()
