@@ -21,7 +21,7 @@ from paysim.model.channels.spec import (
     UpstreamSpec,
     upstream_problems,
 )
-from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
+from paysim.model.checkout.spec import CheckoutSpec
 from paysim.model.core.distributions import Distribution
 from paysim.model.core.spec_types import (
     MAX_HORIZON_DAYS,
@@ -38,6 +38,7 @@ from paysim.model.core.spec_types import (
     mix_problem,
 )
 from paysim.model.demand.spec import DemandSpec
+from paysim.model.fraud.spec import FraudRiskSpec, FraudSpec
 from paysim.model.fx.spec import FxSpec
 from paysim.model.platform.spec import PlatformSpec
 
@@ -91,6 +92,8 @@ class StrategiesSpec(Spec):
     """The policies under test."""
 
     routing: StrategySpec = Field(default_factory=lambda: StrategySpec(name="priority"))
+    # fraud and defences (issue 11)
+    defence: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
 
 
 class EngineSpec(Spec):
@@ -117,7 +120,8 @@ class Scenario(Spec):
     upstreams: list[UpstreamSpec] = Field(default_factory=list)
     fx: FxSpec = Field(default_factory=FxSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
-    risk: RiskSpec = Field(default_factory=RiskSpec)
+    risk: FraudRiskSpec = Field(default_factory=FraudRiskSpec)
+    fraud: FraudSpec | None = None  # attackers; absent: a world without fraudsters
     strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
 
     @model_validator(mode="after")
