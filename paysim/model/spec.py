@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
+from paysim.model.channels.drift import scenario_drift_problems
 from paysim.model.channels.networks import network_problems
 from paysim.model.channels.spec import (
     AmountBandSpec,
@@ -175,6 +176,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                 )
     problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += network_problems(scenario)
+    problems += scenario_drift_problems(scenario)
     problems += _fx_problems(scenario)
     return problems
 
