@@ -157,6 +157,16 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.set_defaults(handler=_bench)
 
+    # -- calibrate fx (issue 10) --------------------------------------------------------
+    calibrate = sub.add_parser("calibrate", help="fit scenario sections on real data")
+    targets = calibrate.add_subparsers(dest="target", required=True, parser_class=_Parser)
+    fx = targets.add_parser("fx", help="fit an FX rate model on the ECB history")
+    fx.add_argument("--pair", required=True, help="base then quote ISO code, e.g. EURUSD")
+    fx.add_argument("--start", required=True, type=_date, help="first day, YYYY-MM-DD")
+    fx.add_argument("--end", required=True, type=_date, help="last day, YYYY-MM-DD")
+    fx.add_argument("--model", default="gbm", choices=["gbm", "ou", "garch", "jump"])
+    fx.set_defaults(handler=_calibrate_fx)
+
     listing = sub.add_parser("list", help="list strategies, scenarios, experiments or KPIs")
     listing.add_argument("what", choices=["strategies", "scenarios", "experiments", "kpis"])
     listing.set_defaults(handler=_list)
@@ -191,6 +201,25 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _calibrate_fx(args: argparse.Namespace) -> int:
+    from paysim.model.fx.calibrate import calibrate_pair
+
+    if args.end <= args.start:
+        raise ScenarioError.at("--end", f"must be after --start ({args.start})", str(args.end))
+    fit = calibrate_pair(args.pair, args.start, args.end, args.model)
+    print(json.dumps(fit, indent=2))
+    return EXIT_OK
 
 
 def _overrides(sets: list[str]) -> dict[str, Any]:

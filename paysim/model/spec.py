@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
+from paysim.model.channels.drift import scenario_drift_problems
 from paysim.model.channels.networks import network_problems
 from paysim.model.channels.spec import (
     AmountBandSpec,
@@ -21,7 +22,7 @@ from paysim.model.channels.spec import (
     UpstreamSpec,
     upstream_problems,
 )
-from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
+from paysim.model.checkout.spec import CheckoutSpec
 from paysim.model.core.distributions import Distribution
 from paysim.model.core.spec_types import (
     MAX_HORIZON_DAYS,
@@ -38,6 +39,7 @@ from paysim.model.core.spec_types import (
     mix_problem,
 )
 from paysim.model.demand.spec import DemandSpec
+from paysim.model.fraud.spec import FraudRiskSpec, FraudSpec
 from paysim.model.fx.spec import FxSpec
 from paysim.model.platform.spec import PlatformSpec
 
@@ -91,6 +93,8 @@ class StrategiesSpec(Spec):
     """The policies under test."""
 
     routing: StrategySpec = Field(default_factory=lambda: StrategySpec(name="priority"))
+    # fraud and defences (issue 11)
+    defence: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
 
 
 class EngineSpec(Spec):
@@ -117,7 +121,8 @@ class Scenario(Spec):
     upstreams: list[UpstreamSpec] = Field(default_factory=list)
     fx: FxSpec = Field(default_factory=FxSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
-    risk: RiskSpec = Field(default_factory=RiskSpec)
+    risk: FraudRiskSpec = Field(default_factory=FraudRiskSpec)
+    fraud: FraudSpec | None = None  # attackers; absent: a world without fraudsters
     strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
 
     @model_validator(mode="after")
@@ -171,6 +176,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                 )
     problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += network_problems(scenario)
+    problems += scenario_drift_problems(scenario)
     problems += _fx_problems(scenario)
     return problems
 
@@ -181,13 +187,22 @@ def _fx_problems(scenario: Scenario) -> list[str]:
     used = {m.currency for m in scenario.markets} | {c.currency for c in scenario.channels}
     used.add(scenario.reporting_currency)
     published = rates_per_eur(scenario.fx.as_of, sorted(used))
-    return [
+    problems = [
         field_problem(
             f"fx.assumed_per_usd.{code}",
             f"needed: the ECB publishes no {code} rate on {scenario.fx.as_of or 'the latest date'}",
         )
         for code in sorted(used - published.keys() - scenario.fx.assumed_per_usd.keys())
     ]
+    # -- moving rates (issue 10): every currency needs its model's parameters
+    if scenario.fx.moving and not problems:
+        from paysim.model.fx.path import resolve_model
+
+        try:
+            resolve_model(scenario.fx, sorted(used))
+        except ScenarioError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _duplicates(section: str, keys: list[str]) -> list[str]:

@@ -2,6 +2,8 @@
 
 * ``RoutingStrategyContract``: subclass it with ``make_strategy()`` and pytest checks your
   routing strategy against the family's contract (``paysim.testing.routing``).
+* ``DefenceStrategyContract``: the same for defence strategies (``paysim.testing.defence``),
+  with ``fake_defence_context``, ``fake_defence_view`` and ``fake_labels``.
 * ``StrategyContract``: the family-independent part, for the hedging and defence kits.
 * ``fake_context``, ``fake_view``, ``feedback_for``: routing inputs without a simulation.
 * ``BanditHarness``: channels with known success curves, to check that a learner learns.
@@ -11,18 +13,28 @@ Importing this package does not import pytest.
 
 from paysim.testing.bandit import BanditHarness, BanditRun, constant, switch
 from paysim.testing.contract import StrategyContract
+from paysim.testing.defence import (
+    DefenceStrategyContract,
+    fake_defence_context,
+    fake_defence_view,
+    fake_labels,
+)
 from paysim.testing.fakes import empty_feedback, empty_view, fake_context, fake_view, feedback_for
 from paysim.testing.routing import RoutingStrategyContract
 
 __all__ = [
     "BanditHarness",
     "BanditRun",
+    "DefenceStrategyContract",
     "RoutingStrategyContract",
     "StrategyContract",
     "constant",
     "empty_feedback",
     "empty_view",
     "fake_context",
+    "fake_defence_context",
+    "fake_defence_view",
+    "fake_labels",
     "fake_view",
     "feedback_for",
     "switch",
