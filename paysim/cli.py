@@ -137,6 +137,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     experiment.set_defaults(handler=_experiment)
 
+    check = sub.add_parser("check", help="run an experiment's assert section (CI gates)")
+    check.add_argument("file", help="experiment file (YAML) with an assert section")
+    check.add_argument("--junit", metavar="PATH", help="write the results as JUnit XML")
+    check.add_argument(
+        "--workers",
+        type=_bounded_int(MAX_WORKERS),
+        metavar="N",
+        help="local worker processes (default: all cores)",
+    )
+    check.set_defaults(handler=_check)
+
     report = sub.add_parser("report", help="rebuild a finished experiment's report")
     report.add_argument("dir", metavar="DIR", help="the experiment's output directory")
     report.set_defaults(handler=_report)
@@ -145,6 +156,16 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="one short repeat (seconds)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.set_defaults(handler=_bench)
+
+    # -- calibrate fx (issue 10) --------------------------------------------------------
+    calibrate = sub.add_parser("calibrate", help="fit scenario sections on real data")
+    targets = calibrate.add_subparsers(dest="target", required=True, parser_class=_Parser)
+    fx = targets.add_parser("fx", help="fit an FX rate model on the ECB history")
+    fx.add_argument("--pair", required=True, help="base then quote ISO code, e.g. EURUSD")
+    fx.add_argument("--start", required=True, type=_date, help="first day, YYYY-MM-DD")
+    fx.add_argument("--end", required=True, type=_date, help="last day, YYYY-MM-DD")
+    fx.add_argument("--model", default="gbm", choices=["gbm", "ou", "garch", "jump"])
+    fx.set_defaults(handler=_calibrate_fx)
 
     listing = sub.add_parser("list", help="list strategies, scenarios, experiments or KPIs")
     listing.add_argument("what", choices=["strategies", "scenarios", "experiments", "kpis"])
@@ -180,6 +201,25 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _calibrate_fx(args: argparse.Namespace) -> int:
+    from paysim.model.fx.calibrate import calibrate_pair
+
+    if args.end <= args.start:
+        raise ScenarioError.at("--end", f"must be after --start ({args.start})", str(args.end))
+    fit = calibrate_pair(args.pair, args.start, args.end, args.model)
+    print(json.dumps(fit, indent=2))
+    return EXIT_OK
 
 
 def _overrides(sets: list[str]) -> dict[str, Any]:
@@ -282,10 +322,25 @@ def _experiment(args: argparse.Namespace) -> int:
         )
         return _interrupt_code(exc)
     print(summary_text(result.summary, currency))
+    if "gates" in result.summary:
+        from paysim.report.gates_text import gate_lines
+
+        print("\n".join(gate_lines(result.summary["gates"], currency)))
     if result.n_reused:
         print(f"reused {result.n_reused} finished runs from {out}/runs, ran {result.n_run}")
     print(f"wrote {out}/results.parquet, summary.json, report.md, report.html, figures/")
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from paysim.check import run_check
+
+    junit = None
+    if args.junit is not None:
+        if not args.junit.strip():
+            raise ScenarioError.at("--junit", "must not be empty", args.junit)
+        junit = Path(args.junit)
+    return run_check(Path(args.file), _read_kind(args.file, "experiment"), junit, args.workers)
 
 
 def _check_study_folder(out: Path, experiment: Any) -> None:

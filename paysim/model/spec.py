@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
+from paysim.model.channels.drift import scenario_drift_problems
 from paysim.model.channels.networks import network_problems
 from paysim.model.channels.spec import (
     AmountBandSpec,
@@ -175,6 +176,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                 )
     problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += network_problems(scenario)
+    problems += scenario_drift_problems(scenario)
     problems += _fx_problems(scenario)
     return problems
 
@@ -185,13 +187,22 @@ def _fx_problems(scenario: Scenario) -> list[str]:
     used = {m.currency for m in scenario.markets} | {c.currency for c in scenario.channels}
     used.add(scenario.reporting_currency)
     published = rates_per_eur(scenario.fx.as_of, sorted(used))
-    return [
+    problems = [
         field_problem(
             f"fx.assumed_per_usd.{code}",
             f"needed: the ECB publishes no {code} rate on {scenario.fx.as_of or 'the latest date'}",
         )
         for code in sorted(used - published.keys() - scenario.fx.assumed_per_usd.keys())
     ]
+    # -- moving rates (issue 10): every currency needs its model's parameters
+    if scenario.fx.moving and not problems:
+        from paysim.model.fx.path import resolve_model
+
+        try:
+            resolve_model(scenario.fx, sorted(used))
+        except ScenarioError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _duplicates(section: str, keys: list[str]) -> list[str]:

@@ -42,6 +42,7 @@ from paysim.model.core.batch import Batch, concat_records, take_records
 from paysim.model.core.spec_types import METHODS
 from paysim.model.demand.arrivals import DemandModel
 from paysim.model.fraud.world_link import FraudLink
+from paysim.model.fx.path import build_rates
 from paysim.model.fx.rates import FixedRates
 from paysim.model.metrics import RunTotals
 from paysim.model.money.ledger import Ledger
@@ -127,7 +128,7 @@ class World:
         self.currencies = scenario_currencies(scenario)
         self.reporting = self.currencies.index(scenario.reporting_currency)
         self.streams = RandomStreams(seed)
-        self.rates = FixedRates.from_spec(scenario.fx, self.currencies)
+        self.rates = build_rates(scenario.fx, self.currencies, self.streams, horizon_s)
         self.demand = DemandModel(scenario, horizon_s, self.streams)
         self.checkout = CheckoutModel(
             scenario, self.markets, self.currencies, self.streams, self._to_reporting

@@ -66,3 +66,24 @@ class FixedRates:
         """Float major units of currency ``target`` (for KPIs and reports, not for the ledger)."""
         factor = self.minor_factor[source, target] / 10.0 ** self.exponent[target]
         return amount_minor * factor
+
+    # the time-aware conversions of ``MovingRates``: fixed rates are the same at every time
+    def convert_minor_at(
+        self,
+        amount_minor: np.ndarray,
+        source: np.ndarray | int,
+        target: np.ndarray | int,
+        t_s: np.ndarray | float,
+    ) -> np.ndarray:
+        """``convert_minor`` at the rates of ``t_s`` (fixed: any time)."""
+        return self.convert_minor(amount_minor, np.asarray(source), target)
+
+    def to_major_at(
+        self,
+        amount_minor: np.ndarray,
+        source: np.ndarray | int,
+        target: int,
+        t_s: np.ndarray | float,
+    ) -> np.ndarray:
+        """``to_major`` at the rates of ``t_s`` (fixed: any time)."""
+        return self.to_major(amount_minor, source, target)
