@@ -48,6 +48,7 @@ class RunTotals:
     routing_chunks: int = 0  # router calls of a learning router (one per round otherwise)
     retries_out_of_order: int = 0  # retries landing where they could change a decided result
     platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
+    fx: dict[str, float] | None = None  # the treasury's FX KPIs (None: no treasury)
     channel_ids: tuple[str, ...] = ()
 
     @property

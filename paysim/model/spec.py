@@ -91,6 +91,7 @@ class StrategiesSpec(Spec):
     """The policies under test."""
 
     routing: StrategySpec = Field(default_factory=lambda: StrategySpec(name="priority"))
+    hedging: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
 
 
 class EngineSpec(Spec):

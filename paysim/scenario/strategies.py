@@ -10,9 +10,10 @@ from paysim.model.fx.rates import FixedRates
 from paysim.model.routing import RoutingContext
 from paysim.model.spec import Scenario
 from paysim.model.world import routing_context, scenario_currencies
-from paysim.strategies import ROUTERS, BaseRouter
+from paysim.strategies import HEDGERS, ROUTERS, BaseHedger, BaseRouter
 
 ROUTING_PATH = "strategies.routing"
+HEDGING_PATH = "strategies.hedging"
 
 
 def build_router(scenario: Scenario) -> BaseRouter:
@@ -24,6 +25,13 @@ def build_router(scenario: Scenario) -> BaseRouter:
     spec = scenario.strategies.routing
     router: BaseRouter = ROUTERS.create(spec.name, dict(spec.params), ROUTING_PATH)
     return router
+
+
+def build_hedger(scenario: Scenario) -> BaseHedger:
+    """The hedging strategy a scenario names (``none`` by default), not yet bound."""
+    spec = scenario.strategies.hedging
+    hedger: BaseHedger = HEDGERS.create(spec.name, dict(spec.params), HEDGING_PATH)
+    return hedger
 
 
 def validation_context(scenario: Scenario) -> RoutingContext:
@@ -47,6 +55,7 @@ def strategy_problems(scenario: Scenario) -> list[str]:
     """
     try:
         ROUTERS.bind(build_router(scenario), validation_context(scenario), ROUTING_PATH)
+        build_hedger(scenario)  # bound to the treasury when the world is built
     except ScenarioError as exc:
         return exc.problems
     return []

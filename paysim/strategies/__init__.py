@@ -6,9 +6,10 @@ to YAML, in ``paysim.strategies.base``), ``Registry`` (decorator and entry point
 """
 
 from paysim.strategies.base import Strategy
+from paysim.strategies.hedging import HEDGERS, BaseHedger
 from paysim.strategies.registry import Registry
 from paysim.strategies.routing import ROUTERS, BaseRouter
 
-FAMILIES: dict[str, Registry] = {"routing": ROUTERS}
+FAMILIES: dict[str, Registry] = {"routing": ROUTERS, "hedging": HEDGERS}
 
-__all__ = ["FAMILIES", "ROUTERS", "BaseRouter", "Registry", "Strategy"]
+__all__ = ["FAMILIES", "HEDGERS", "ROUTERS", "BaseHedger", "BaseRouter", "Registry", "Strategy"]
