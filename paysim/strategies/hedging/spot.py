@@ -13,6 +13,9 @@ from paysim.strategies.params import check_number
 class NoHedge(BaseHedger):
     """No hedging: each payout's currency is bought at the then-spot when it is paid."""
 
+    def __init__(self) -> None:
+        pass
+
     def hedge(self, view: TreasuryView) -> HedgeOrders:  # noqa: D102
         return HedgeOrders.nothing(len(view.mid))
 
