@@ -63,7 +63,7 @@ def small_world(days: float = 4.0) -> dict[str, Any]:
                 "latency_ms": {"dist": "constant", "value": 100.0},
                 "success": {"base": 1.0},
             }
-        ],  # fmt: skip
+        ],
         "platform": {"auto_release_days": 1, "delivery_days": {"dist": "constant", "value": 1}},
         "fx": SMALL_WORLD_FX,
     }

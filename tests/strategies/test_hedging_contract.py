@@ -105,5 +105,5 @@ def test_forward_policies_refuse_a_context_without_interest_rates():
     rates[1] = np.nan
     import dataclasses
 
-    with pytest.raises(ValueError, match="fx.interest_percent for IDR"):
+    with pytest.raises(ValueError, match=r"fx\.interest_percent for IDR"):
         ForwardHedge().bind(dataclasses.replace(context, interest_per_year=rates))
