@@ -47,23 +47,25 @@ class MovingRates(FixedRates):
     def __init__(self, currencies: Sequence[str], per_eur_path: np.ndarray, step_s: float) -> None:
         super().__init__(currencies, dict(zip(currencies, per_eur_path[0], strict=True)))
         self.path = per_eur_path
+        self._flat = per_eur_path.ravel()
         self.step_s = step_s
         self.cov_per_eur = np.zeros((len(self.currencies),) * 2)  # yearly, of the log rates
         self.scale = 10.0**self.exponent
 
     def tick(self, t_s: np.ndarray | float) -> np.ndarray:
         """The tick in force at each time (the last one past the end of the path)."""
-        t = np.nan_to_num(np.asarray(t_s, dtype=float), nan=0.0, posinf=1e18, neginf=0.0)
-        k = np.floor_divide(np.minimum(t, 1e18), self.step_s).astype(np.int64)
-        return np.clip(k, 0, self.path.shape[0] - 1)
+        k = np.asarray(t_s, dtype=float) / self.step_s
+        # fmax/fmin pass over NaN: a time that never comes (NaN, inf) reads the last tick
+        k = np.fmin(np.fmax(k, 0.0), self.path.shape[0] - 1)
+        return np.where(np.isnan(k), self.path.shape[0] - 1, k).astype(np.int64)
 
     def factor_at(
         self, source: np.ndarray | int, target: np.ndarray | int, t_s: np.ndarray | float
     ) -> np.ndarray:
         """Minor units of ``target`` per minor unit of ``source`` at each time."""
-        k, src, dst = np.broadcast_arrays(self.tick(t_s), source, target)
-        mid = self.path[k, dst] / self.path[k, src]
-        return mid * self.scale[dst] / self.scale[src]
+        row = self.tick(t_s) * self.path.shape[1]
+        mid = self._flat[row + target] / self._flat[row + source]
+        return mid * self.scale[target] / self.scale[source]
 
     def convert_minor_at(
         self,
