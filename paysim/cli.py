@@ -137,6 +137,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     experiment.set_defaults(handler=_experiment)
 
+    check = sub.add_parser("check", help="run an experiment's assert section (CI gates)")
+    check.add_argument("file", help="experiment file (YAML) with an assert section")
+    check.add_argument("--junit", metavar="PATH", help="write the results as JUnit XML")
+    check.add_argument(
+        "--workers",
+        type=_bounded_int(MAX_WORKERS),
+        metavar="N",
+        help="local worker processes (default: all cores)",
+    )
+    check.set_defaults(handler=_check)
+
     report = sub.add_parser("report", help="rebuild a finished experiment's report")
     report.add_argument("dir", metavar="DIR", help="the experiment's output directory")
     report.set_defaults(handler=_report)
@@ -311,10 +322,25 @@ def _experiment(args: argparse.Namespace) -> int:
         )
         return _interrupt_code(exc)
     print(summary_text(result.summary, currency))
+    if "gates" in result.summary:
+        from paysim.report.gates_text import gate_lines
+
+        print("\n".join(gate_lines(result.summary["gates"], currency)))
     if result.n_reused:
         print(f"reused {result.n_reused} finished runs from {out}/runs, ran {result.n_run}")
     print(f"wrote {out}/results.parquet, summary.json, report.md, report.html, figures/")
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from paysim.check import run_check
+
+    junit = None
+    if args.junit is not None:
+        if not args.junit.strip():
+            raise ScenarioError.at("--junit", "must not be empty", args.junit)
+        junit = Path(args.junit)
+    return run_check(Path(args.file), _read_kind(args.file, "experiment"), junit, args.workers)
 
 
 def _check_study_folder(out: Path, experiment: Any) -> None:

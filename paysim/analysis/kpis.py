@@ -16,6 +16,7 @@ from paysim.model.channels.declines import CHANNEL_UNAVAILABLE, RATE_LIMITED
 from paysim.model.channels.table import OUTCOMES, SUCCEEDED, TIMEOUT
 from paysim.model.checkout.platform_declines import UNSUPPORTED_CARD
 from paysim.model.core.spec_types import FUNNEL_STEPS, METHODS
+from paysim.model.fraud.model import FraudTotals
 from paysim.model.metrics import RunTotals
 from paysim.model.money.ledger import Ledger
 from paysim.model.platform.totals import PlatformTotals
@@ -251,6 +252,8 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, Any]:
     if totals.fx is not None:  # FX (issue 10): the treasury's result enters the margin
         kpis.update({k: totals.fx[k] for k in ("fx_pnl", "fx_cost_bps", "fx_var95", "fx_cvar95")})
         kpis["net_margin"] += totals.fx["fx_result"]
+    if totals.fraud is not None:
+        kpis.update(_fraud_kpis(totals.fraud, money, totals.gmv, kpis["net_margin"]))
     out: dict[str, Any] = {k: _plain(v) for k, v in kpis.items()}
     channel, method = totals.latency_labels()
     out.update(latency_breakdowns(latency, channel, totals.channel_ids, method))
@@ -307,6 +310,27 @@ def _platform_kpis(money: PlatformTotals) -> dict[str, float]:
         "payouts_total": money.payouts_value,
         "reserve_held_peak": money.reserve_held_peak,
         "seller_receivable_peak": money.seller_receivable_peak,
+    }
+
+
+def _fraud_kpis(
+    fraud: FraudTotals, money: PlatformTotals, gmv: float, net_margin: float
+) -> dict[str, float]:
+    """The fraud KPIs; ``net_margin`` less the review team's cost.
+
+    ``fraud_loss``: fraud chargebacks the platform bears (already in ``chargeback_losses``)
+    and the schemes' card-testing fees (already in ``fees_total``).
+    """
+    loss = money.fraud_chargeback_losses + fraud.card_testing_fees
+    return {
+        "fraud_attempts": fraud.fraud_attempts,
+        "fraud_loss": loss,
+        "fraud_loss_bps": _ratio(loss * 1e4, gmv),
+        "fraud_caught_rate": _ratio(fraud.fraud_stopped, fraud.fraud_attempts),
+        "false_decline_rate": _ratio(fraud.false_declines, fraud.genuine_attempts),
+        "review_mean_wait_h": fraud.review_mean_wait_h,
+        "review_backlog_max": fraud.review_backlog_max,
+        "net_margin": net_margin - fraud.review_cost,
     }
 
 

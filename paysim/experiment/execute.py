@@ -10,9 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import signal
 import socket
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -21,6 +19,7 @@ from typing import Any, Protocol
 from paysim.errors import PaysimError, ScenarioError
 from paysim.experiment.design import Task, simulation_code_hash
 from paysim.experiment.single import resolve_scenario, run_checked
+from paysim.experiment.worker import watch_parent
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -83,7 +82,7 @@ class ProcessBackend:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
+                initializer=watch_parent,
             )
         return self._pool
 
@@ -129,24 +128,6 @@ class ProcessBackend:
 
 def _ready() -> None:
     """A no-op task: submitting one per worker makes the pool start its processes."""
-
-
-def _init_worker() -> None:
-    """Workers leave Ctrl-C to the parent, and end as soon as the parent does.
-
-    The parent stops its workers when interrupted or terminated, keeping what has finished;
-    if it is killed outright, a watchdog thread in each worker sees its end (the sentinel
-    ``multiprocessing`` keeps on the parent) and exits at once, mid-task if need be.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: Any) -> None:
-    parent.join()
-    os._exit(1)  # no clean-up: the task's result is lost with the parent anyway
 
 
 #: Seconds to wait for a Dask scheduler before giving up.

@@ -79,9 +79,13 @@ class TargetSpec(Spec):
 
 
 class SequentialSpec(Spec):
-    """Replications added in deterministic batches until the target precision or ``max``."""
+    """Replications added in deterministic batches until the target precision or ``max``.
 
-    target: TargetSpec
+    Without a target (allowed when the experiment has assertions) the study stops when every
+    assertion is decided.
+    """
+
+    target: TargetSpec | None = None
     max: int = Field(ge=2, le=MAX_REPLICATIONS)
     initial: int = Field(default=5, ge=2, le=MAX_REPLICATIONS)
     batch: Count = 5
@@ -214,8 +218,13 @@ def cross_problems(spec: ExperimentSpec) -> list[str]:
             problems.append(_unknown_kpi(f"metrics.{i}", name))
         elif name in metric_names[:i]:
             problems.append(field_problem(f"metrics.{i}", "listed twice", name))
-    if (sequential := spec.sequential) is not None:
-        target = sequential.target
+    sequential = spec.sequential
+    target = None if sequential is None else sequential.target
+    if sequential is not None and target is None and not spec.assertions:
+        problems.append(
+            field_problem("replications.target", "required unless the experiment has assert")
+        )
+    if target is not None:
         if target.metric not in metric_names:
             problems.append(
                 field_problem(
@@ -235,6 +244,8 @@ def cross_problems(spec: ExperimentSpec) -> list[str]:
             problems.append(_not_an_arm(f"assert.{i}.arm", gate.arm, arms))
         if gate.vs is not None and gate.vs not in arms:
             problems.append(_not_an_arm(f"assert.{i}.vs", gate.vs, arms))
+        elif gate.vs == gate.arm:
+            problems.append(field_problem(f"assert.{i}.vs", "must be another arm", gate.vs))
     problems += _size_problems(spec)
     if spec.sweep is not None:
         for path in spec.sweep.paths:

@@ -40,9 +40,11 @@ from paysim.experiment.summary import summarize, target_half_width
 #: Files of a finished study (``runs/`` holds the per-task results and is kept).
 OUTPUT_FILES = STUDY_OUTPUTS
 #: Code that turns results into ``summary.json`` and the report (hashed into provenance).
-REPORT_SOURCES = ("analysis", "report", "experiment/summary.py")
+REPORT_SOURCES = ("analysis", "report", "experiment/summary.py", "experiment/gates.py")
 #: Writes more outputs (the report) into a study folder being staged, from its results.
 OutputWriter = Callable[[Path, "ExperimentResult"], Any]
+#: Sequential mode: whether the results so far are enough (replaces the experiment's rule).
+StopRule = Callable[[pd.DataFrame], bool]
 
 
 @dataclass
@@ -89,6 +91,7 @@ def run_experiment(
     progress: bool | None = False,
     backend: Backend | None = None,
     write_more: OutputWriter | None = None,
+    stop: StopRule | None = None,
 ) -> ExperimentResult:
     """Run a Monte Carlo comparison.
 
@@ -108,6 +111,9 @@ def run_experiment(
             ``paysim.experiment.execute``); closed when the study ends.
         write_more: called with the staging folder and the result, to add outputs (the
             command line writes the report) that appear with the others, atomically.
+        stop: in sequential mode, called with the results after each batch; True stops the
+            study (``paysim check`` stops when every assertion is decided). Default: the
+            experiment's target, or its assertions when it has no target.
 
     Returns:
         The results table and the summary. The numbers are the same whatever ``workers``
@@ -132,7 +138,7 @@ def run_experiment(
         raise
     try:
         check_experiment_size(experiment, parallel_runs(backend))
-        n, counts = _run_replications(experiment, store, backend, progress)
+        n, counts = _run_replications(experiment, store, backend, progress, stop)
         backend.close()
     except BaseException:
         backend.abort()
@@ -195,7 +201,11 @@ def provenance(experiment: Experiment, replications: int) -> dict[str, Any]:
 
 
 def _run_replications(
-    experiment: Experiment, store: ResultStore, backend: Backend, progress: bool | None
+    experiment: Experiment,
+    store: ResultStore,
+    backend: Backend,
+    progress: bool | None,
+    stop: StopRule | None = None,
 ) -> tuple[int, tuple[int, int]]:
     """Run replications until done (sequential mode: the target or the maximum).
 
@@ -216,14 +226,23 @@ def _run_replications(
             if sequential is None:
                 return n, (n_run, n_reused)
             results = results_frame(experiment, experiment.tasks(range(n)), store)
-            target = sequential.target
-            reached = target_half_width(results, spec, target) <= target.half_width
-            if reached or n >= sequential.max:
+            rule = _default_stop(spec) if stop is None else stop
+            if n >= sequential.max or rule(results):
                 return n, (n_run, n_reused)
             n = min(n + sequential.batch, sequential.max)
     finally:
         if meter is not None:
             meter.close()
+
+
+def _default_stop(spec: ExperimentSpec) -> StopRule:
+    """The experiment's own rule: its precision target, or every assertion decided."""
+    target = spec.sequential.target if spec.sequential is not None else None
+    if target is None:
+        from paysim.experiment.gates import all_decided
+
+        return lambda results: all_decided(results, spec)
+    return lambda results: target_half_width(results, spec, target) <= target.half_width
 
 
 def _run_tasks(

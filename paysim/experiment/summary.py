@@ -246,7 +246,7 @@ def summarize(
         },
         **compare_arms(pooled, arms, spec.baseline, metrics, spec.seed, currency),
     }
-    if (sequential := spec.sequential) is not None:
+    if (sequential := spec.sequential) is not None and sequential.target is not None:
         half_width = largest_half_width(results, spec, sequential.target)
         summary["sequential"] = {
             "target": sequential.target.model_dump(),
@@ -258,6 +258,10 @@ def summarize(
             "min_replications": stats.MIN_REPLICATIONS,
             "max": sequential.max,
         }
+    if spec.assertions:
+        from paysim.experiment.gates import gates_summary
+
+        summary["gates"] = gates_summary(results, spec)
     if spec.sweep is not None:
         summary["sweep"] = {
             "kind": "grid" if spec.sweep.grid is not None else "latin_hypercube",

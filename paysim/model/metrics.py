@@ -8,6 +8,7 @@ import numpy as np
 
 from paysim.model.channels.table import DECLINE_CODES, OUTCOMES
 from paysim.model.core.spec_types import FUNNEL_STEPS
+from paysim.model.fraud.model import FraudTotals
 from paysim.model.platform.totals import PlatformTotals
 
 
@@ -49,6 +50,7 @@ class RunTotals:
     retries_out_of_order: int = 0  # retries landing where they could change a decided result
     platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
     fx: dict[str, float] | None = None  # the treasury's FX KPIs (None: no treasury)
+    fraud: FraudTotals | None = None  # with the fraud model on (issue 11)
     channel_ids: tuple[str, ...] = ()
 
     @property

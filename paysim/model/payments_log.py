@@ -31,8 +31,14 @@ def payment_columns(
     currencies: tuple[str, ...],
     campaigns: tuple[str, ...] = (),
     networks: tuple[str, ...] = (),
+    decline_codes: tuple[str, ...] = ALL_DECLINE_CODES,
+    fraud_kinds: tuple[str, ...] = ("",),
 ) -> list[Column]:
-    """The columns of ``payments.parquet``, one row per payment attempt."""
+    """The columns of ``payments.parquet``, one row per payment attempt.
+
+    ``decline_codes`` and ``fraud_kinds``: the categories of those columns (the fraud model
+    adds its own when it is on).
+    """
     return [
         Column("t_s", "float64"),
         Column("checkout_id", "int64"),
@@ -48,11 +54,11 @@ def payment_columns(
         Column("currency", categories=currencies),
         Column("amount_reporting", "float64"),
         Column("outcome", categories=OUTCOMES),
-        Column("decline_code", categories=ALL_DECLINE_CODES),
+        Column("decline_code", categories=decline_codes),
         Column("latency_ms", "float64"),
         Column("fee_reporting", "float64"),
         Column("is_fraud", "bool"),
-        Column("fraud_kind", categories=("",)),
+        Column("fraud_kind", categories=fraud_kinds),
         Column("risk_score", "float32"),
         Column("defence_action", categories=DEFENCE_ACTIONS),
         Column("p_success", "float32"),
@@ -122,6 +128,7 @@ def log_columns(
     """The rows of ``payments.parquet`` for these attempts (categorical columns as codes)."""
     n = attempts.n
     currency = attempts["currency"]
+    fraud = attempts.columns.get("fraud_kind")  # present when the fraud model is on
     return {
         "t_s": attempts["t_s"],
         "checkout_id": attempts["checkout_id"],
@@ -140,10 +147,12 @@ def log_columns(
         "decline_code": results.code,
         "latency_ms": results.latency_ms,
         "fee_reporting": fee_reporting,
-        "is_fraud": np.zeros(n, dtype=bool),
-        "fraud_kind": np.zeros(n, dtype=np.int8),
-        "risk_score": np.zeros(n, dtype=np.float32),
-        "defence_action": np.zeros(n, dtype=np.int8),
+        "is_fraud": np.zeros(n, dtype=bool) if fraud is None else fraud > 0,
+        "fraud_kind": np.zeros(n, dtype=np.int8) if fraud is None else fraud,
+        "risk_score": np.zeros(n, dtype=np.float32) if fraud is None else attempts["risk_score"],
+        "defence_action": np.zeros(n, dtype=np.int8)
+        if fraud is None
+        else attempts["defence_action"],
         "p_success": results.p_success.astype(np.float32),
         "kyc_tier": attempts["kyc_tier"],
         "campaign": attempts["campaign"] + 1,

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import ScenarioError, field_problem
+from paysim.model.channels.drift import scenario_drift_problems
 from paysim.model.channels.networks import network_problems
 from paysim.model.channels.spec import (
     AmountBandSpec,
@@ -21,7 +22,7 @@ from paysim.model.channels.spec import (
     UpstreamSpec,
     upstream_problems,
 )
-from paysim.model.checkout.spec import CheckoutSpec, RiskSpec
+from paysim.model.checkout.spec import CheckoutSpec
 from paysim.model.core.distributions import Distribution
 from paysim.model.core.spec_types import (
     MAX_HORIZON_DAYS,
@@ -38,6 +39,7 @@ from paysim.model.core.spec_types import (
     mix_problem,
 )
 from paysim.model.demand.spec import DemandSpec
+from paysim.model.fraud.spec import FraudRiskSpec, FraudSpec
 from paysim.model.fx.spec import FxSpec
 from paysim.model.platform.spec import PlatformSpec
 
@@ -92,6 +94,8 @@ class StrategiesSpec(Spec):
 
     routing: StrategySpec = Field(default_factory=lambda: StrategySpec(name="priority"))
     hedging: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
+    # fraud and defences (issue 11)
+    defence: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
 
 
 class EngineSpec(Spec):
@@ -118,7 +122,8 @@ class Scenario(Spec):
     upstreams: list[UpstreamSpec] = Field(default_factory=list)
     fx: FxSpec = Field(default_factory=FxSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
-    risk: RiskSpec = Field(default_factory=RiskSpec)
+    risk: FraudRiskSpec = Field(default_factory=FraudRiskSpec)
+    fraud: FraudSpec | None = None  # attackers; absent: a world without fraudsters
     strategies: StrategiesSpec = Field(default_factory=StrategiesSpec)
 
     @model_validator(mode="after")
@@ -172,6 +177,7 @@ def reference_problems(scenario: Scenario) -> list[str]:
                 )
     problems += upstream_problems(scenario.channels, scenario.upstreams, set(markets))
     problems += network_problems(scenario)
+    problems += scenario_drift_problems(scenario)
     problems += _fx_problems(scenario)
     return problems
 

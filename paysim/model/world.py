@@ -41,6 +41,7 @@ from paysim.model.checkout.status_checks import ABANDONED, OPEN, PAID, CheckoutS
 from paysim.model.core.batch import Batch, concat_records, take_records
 from paysim.model.core.spec_types import METHODS
 from paysim.model.demand.arrivals import DemandModel
+from paysim.model.fraud.world_link import FraudLink
 from paysim.model.fx.path import build_rates
 from paysim.model.fx.rates import FixedRates
 from paysim.model.metrics import RunTotals
@@ -61,6 +62,7 @@ from paysim.model.time_order import TimeOrder
 from paysim.model.treasury import Treasury, build_treasury, treasury_needed
 
 if TYPE_CHECKING:  # the model never imports strategies at run time
+    from paysim.strategies.defence.base import BaseDefence
     from paysim.strategies.hedging.base import BaseHedger
     from paysim.strategies.routing.base import BaseRouter
 
@@ -120,6 +122,7 @@ class World:
         seed: int | np.random.SeedSequence,
         horizon_s: float,
         log_path: str | None = None,
+        defence: BaseDefence | None = None,
         hedger: BaseHedger | None = None,
     ) -> None:
         self.scenario = scenario
@@ -142,6 +145,10 @@ class World:
         )  # fmt: skip
         self.totals = RunTotals(platform=self.platform.totals, channel_ids=self.channels.ids)
         self.recovery = RetryRecovery(scenario.checkout.retry.recovery)
+        # fraud and defences (issue 11): None when the world has neither
+        self.fraud = FraudLink.create(scenario, self.streams, defence, self.totals, self.ledger,
+                                      self.rates, self.reporting, self.channels)  # fmt: skip
+        self.hard_decline = IS_HARD_DECLINE if self.fraud is None else self.fraud.hard_decline
         self.recorder = ColumnarRecorder(
             payment_columns(
                 self.markets,
@@ -149,6 +156,7 @@ class World:
                 self.currencies,
                 tuple(c.id for c in scenario.demand.campaigns),
                 self.channels.network_ids,
+                **({} if self.fraud is None else self.fraud.log_categories),
             ),
             path=log_path,
         )
@@ -238,6 +246,9 @@ class World:
         self.totals.checkouts += len(arrivals.t_s)
         first_id = self.checkout.next_checkout_id
         first, dropped = self.checkout.open(arrivals)
+        if self.fraud is not None:
+            first = self.fraud.open(first, self._to_reporting)
+            self.fraud.probes(t0, t1, self.recorder)
         self.totals.abandoned_at_step += dropped
         self.states.open(len(arrivals.t_s))
         if self.booked.size < self.states.n:
@@ -263,6 +274,8 @@ class World:
         self._resolve_status_checks(t1)
         if self.router_learns:
             self.feedback.deliver(self.router, known_before_s(t1, self.refresh_s))
+        if self.fraud is not None:
+            self.fraud.model.deliver(t1)
         self.platform.book_due(t1)
 
     def _attempt(self, attempts: Batch, t1: float) -> tuple[Batch, Batch]:
@@ -279,6 +292,13 @@ class World:
         luck = self.checkout.attempt_luck(attempts)
         network = attempt_network(attempts)
         code = self._platform_controls(attempts, amount_reporting, network)
+        released = None
+        if self.fraud is not None:
+            attempts, code, keep, released = self.fraud.model.screen(
+                attempts, amount_reporting, code
+            )
+            if keep is not None:
+                amount_reporting, luck, network = amount_reporting[keep], luck[keep], network[keep]
         send = np.flatnonzero(code == NO_CODE)
         result, chosen, later = None, np.empty(0, dtype=np.intp), Batch({})
         if send.size:
@@ -302,6 +322,8 @@ class World:
                 attempts, amount_reporting = attempts.take(keep), amount_reporting[keep]
                 code, luck = code[keep], luck[keep]
                 send = np.flatnonzero(code == NO_CODE)
+        if released is not None and released.n:
+            later = Batch.concat([later, released])
         return self._settle(attempts, code, amount_reporting, luck, send, chosen, result), later
 
     def _settle(
@@ -318,6 +340,8 @@ class World:
         results = AttemptResults.blocked(code, attempt_network(attempts))
         if result is not None and send.size:
             results.fill(send, chosen, result)
+        if self.fraud is not None:
+            self.fraud.mark_abandoned(results)
         channel, outcome, latency_ms = results.channel, results.outcome, results.latency_ms
         reached = ~np.isnan(latency_ms)
         t_result = attempts["t_s"] + np.where(reached, latency_ms, 0.0) / 1000.0
@@ -340,6 +364,8 @@ class World:
             attempts, failed, results.code, outcome, latency_ms, pending_capture, t_result,
             channel, luck,
         )  # fmt: skip
+        if self.fraud is not None and retries.n:
+            retries = self.fraud.fresh_retries(retries)
         if self.in_time_order and retries.n:
             known_s = self.feedback.delivered_before_s if self.router_learns else None
             self.totals.retries_out_of_order += self.order.out_of_order(retries["t_s"], known_s)
@@ -464,9 +490,11 @@ class World:
         """What buyers do after failed attempts: the retries, and who gives up."""
         code, outcome = code[failed], outcome[failed]
         mode = np.full(failed.size, MAY_RETRY, dtype=np.int8)
-        mode[(outcome == DECLINED) & IS_HARD_DECLINE[code]] = MUST_SWITCH
+        mode[(outcome == DECLINED) & self.hard_decline[code]] = MUST_SWITCH
         mode[(code == PERSONAL_LIMIT) | (code == UNSUPPORTED_CARD)] = MUST_SWITCH
         mode[code == KYC_LIMIT] = CANNOT_RETRY
+        if self.fraud is not None:  # the defence stopped the order, or the buyer left it
+            mode[self.fraud.final(code)] = CANNOT_RETRY
         # the buyer left while the channel was processing: nobody is there to retry, and the
         # buyer is lost unless the channel did charge (the order completes when that is known)
         left = latency_ms[failed] / 1000.0 > attempts["patience_s"][failed]
@@ -656,6 +684,11 @@ class World:
         """Book captured payments (rows ``paid`` of ``attempts``) and the buyers' spending."""
         amount_minor, currency = attempts["amount_minor"][paid], attempts["currency"][paid]
         ids = attempts["checkout_id"][paid]
+        disputes: dict[str, np.ndarray] = {}
+        if self.fraud is not None:
+            rep = self._to_reporting(amount_minor, currency)
+            days, after = self.fraud.model.captured(attempts, paid, t_s, rep)
+            disputes = {"forced_dispute_days": days, "forced_after_delivery": after}
         self.booked[ids] = True
         self.paid_known_at_s[ids] = np.minimum(self.paid_known_at_s[ids], t_s)
         self.platform.capture(
@@ -672,6 +705,7 @@ class World:
             campaign=attempts["campaign"][paid],
             group=attempts["group"][paid],
             settled_factor=settled_factor,
+            **disputes,
         )
         self.totals.paid_orders += paid.size
         day = (t_s // SECONDS_PER_DAY).astype(np.int64)
@@ -699,6 +733,8 @@ class World:
         )
         totals.cross_border_attempts += int(cross_border.sum())
         totals.channel_attempts += int(sent.sum())
+        if self.fraud is not None:
+            self.fraud.model.count(attempts["fraud_kind"], results.code)
         self.recorder.append(
             log_columns(
                 attempts, results, amount_reporting, fee_reporting, self.rates, cross_border

@@ -114,6 +114,8 @@ def report_blocks(
         blocks += _crn(summary)
     if "sequential" in summary:
         blocks += _sequential(summary["sequential"])
+    if "gates" in summary:
+        blocks += _gates(summary["gates"], currency)
     if "sweep" in summary:
         blocks += _sweep(summary, currency)
     blocks.append(Block("heading", (2, "Figures")))
@@ -154,6 +156,21 @@ def _sequential(seq: Mapping[str, Any]) -> list[Block]:
         f"replications, the fewest a verdict needs); achieved half-width {achieved}."
     )
     return [Block("heading", (2, "Sequential stopping")), Block("text", text)]
+
+
+def _gates(gates: Mapping[str, Any], currency: str) -> list[Block]:
+    """The CI gates: the table ``paysim check`` prints, with its closing line."""
+    from paysim.report.gates_text import assertion_text, estimate_text, gate_lines
+
+    rows = [
+        [r["status"].upper(), assertion_text(r, currency), estimate_text(r, currency), str(r["n"])]
+        for r in gates["assertions"]
+    ]
+    return [
+        Block("heading", (2, "CI gates (assert)")),
+        Block("table", (["status", "assertion", "estimate [one-sided bounds]", "n"], rows)),
+        Block("text", gate_lines(gates, currency)[-1]),
+    ]
 
 
 def _verdict(summary: Mapping[str, Any], currency: str) -> list[Block]:

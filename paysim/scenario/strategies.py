@@ -6,14 +6,25 @@ from paysim.engine.clock import SECONDS_PER_DAY
 from paysim.engine.streams import RandomStreams
 from paysim.errors import ScenarioError
 from paysim.model.channels.table import ChannelTable
+from paysim.model.checkout.spec import KYC_TIERS
+from paysim.model.core.spec_types import METHODS
+from paysim.model.fraud.signals import DefenceContext
 from paysim.model.fx.rates import FixedRates
 from paysim.model.routing import RoutingContext
 from paysim.model.spec import Scenario
 from paysim.model.world import routing_context, scenario_currencies
-from paysim.strategies import HEDGERS, ROUTERS, BaseHedger, BaseRouter
+from paysim.strategies import DEFENCES, HEDGERS, ROUTERS, BaseDefence, BaseHedger, BaseRouter
 
 ROUTING_PATH = "strategies.routing"
+DEFENCE_PATH = "strategies.defence"
 HEDGING_PATH = "strategies.hedging"
+
+
+def build_defence(scenario: Scenario) -> BaseDefence:
+    """The defence strategy a scenario names, built with its parameters (not yet bound)."""
+    spec = scenario.strategies.defence
+    defence: BaseDefence = DEFENCES.create(spec.name, dict(spec.params), DEFENCE_PATH)
+    return defence
 
 
 def build_router(scenario: Scenario) -> BaseRouter:
@@ -55,7 +66,19 @@ def strategy_problems(scenario: Scenario) -> list[str]:
     """
     try:
         ROUTERS.bind(build_router(scenario), validation_context(scenario), ROUTING_PATH)
+        DEFENCES.bind(build_defence(scenario), defence_context(scenario), DEFENCE_PATH)
         build_hedger(scenario)  # bound to the treasury when the world is built
     except ScenarioError as exc:
         return exc.problems
     return []
+
+
+def defence_context(scenario: Scenario) -> DefenceContext:
+    """The defence context of a scenario, for checking a defence's parameters."""
+    return DefenceContext(
+        markets=tuple(m.code for m in scenario.markets),
+        methods=METHODS,
+        kyc_tiers=KYC_TIERS,
+        reporting_currency=scenario.reporting_currency,
+        rng=RandomStreams(scenario.seed).generator("strategy.defence"),
+    )

@@ -1,9 +1,10 @@
 """The package's import direction, checked over the source (``ast``), so the layering stays true.
 
 Layers, bottom to top: errors <- engine <- model <- strategies <- testing / scenario <- analysis
-<- experiment <- report <- bench <- cli. A module may import its own layer and the layers below;
-imports under ``if TYPE_CHECKING:`` are annotations and may point anywhere. Inside
-``paysim.model`` each room imports only the rooms its ``__init__`` docstring names.
+<- experiment <- report <- bench / check <- cli / pytest_plugin. A module may import its own
+layer and the layers below; imports under ``if TYPE_CHECKING:`` are annotations and may point
+anywhere. Inside ``paysim.model`` each room imports only the rooms its ``__init__`` docstring
+names.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ LAYERS = [
     {"analysis"},
     {"experiment"},
     {"report"},
-    {"bench"},
-    {"cli", "__main__"},
+    {"bench", "check"},
+    {"cli", "__main__", "pytest_plugin"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

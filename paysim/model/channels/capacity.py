@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 class RateLimiter:
@@ -265,7 +264,8 @@ def mdk_blocking(rho: float, system_size: int) -> float:
     k = system_size
     if k == 1:
         return rho / (1.0 + rho)
-    a = stats.poisson.pmf(np.arange(k), rho)
+    # Poisson pmf by its recurrence (scipy.stats would cost every worker a second to import)
+    a = np.exp(-rho) * np.cumprod(np.r_[1.0, rho / np.arange(1, k)])
     transition = np.zeros((k, k))
     for i in range(k):
         base = max(i - 1, 0)  # queue left behind before this service's arrivals

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from paysim.errors import field_problem
 from paysim.model.channels.declines import CONFIGURABLE_CODES
+from paysim.model.channels.drift_spec import DriftSpec, WalkSpec
 from paysim.model.core.distributions import Distribution
 from paysim.model.core.spec_types import (
     MAX_AMOUNT,
@@ -200,6 +201,9 @@ class ChannelSpec(Spec):
     success: SuccessSpec
     outages: OutageSpec | None = None
     degradations: DegradationSpec | None = None
+    # non-stationary approval (paysim.model.channels.drift)
+    drifts: list[DriftSpec] = Field(default_factory=list, max_length=1000)
+    walk: WalkSpec | None = None
     upstreams: list[Identifier] = Field(default_factory=list)
     networks: Annotated[list[NetworkSpec], AfterValidator(_shares_sum_to_one)] = Field(
         default_factory=list

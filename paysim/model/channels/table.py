@@ -31,6 +31,7 @@ from paysim.model.channels.declines import (
     RATE_LIMITED,
     decline_codes,
 )
+from paysim.model.channels.drift import ChannelDrift
 from paysim.model.channels.fees import FeeSchedule
 from paysim.model.channels.networks import CardNetworks
 from paysim.model.channels.outages import OutageTimeline, StepFunction, StepTable, health
@@ -135,6 +136,7 @@ class ChannelTable:
         self.window_start_s = 0.0  # set by the world: no payment comes earlier from now on
         self.is_limited = np.array([lim is not None for lim in self.limiters], dtype=bool)
         self._health(scenario, streams, horizon_s)
+        self.drift = ChannelDrift(specs, markets, self.network_ids, horizon_s, streams)
         self.price_luck = streams.keyed("channel.price")
         # [network, channel] acceptance (last row: no network) and [market, method, network]
         # whether any channel can take such a payment at all
@@ -222,6 +224,8 @@ class ChannelTable:
         if network is None:
             network = np.full(len(t_s), -1, dtype=np.int16)
         nominal, in_range = self.approval.nominal(buyer_market, method, amount_reporting)
+        if self.drift.any:
+            nominal = self.drift.apply(nominal, t_s, buyer_market, network)
         health = self.health_table(t_s)
         p = nominal * health
         network_health = None

@@ -72,6 +72,13 @@ def accrue(platform: Books, fate: OrderFate, orders: Batch) -> None:
     totals.chargebacks_won += int(fate.won.sum())
     lost = fate.post & ~fate.seller_side & ~fate.won
     totals.chargeback_losses += rep(seller_currency[lost], fate.reversed_value[lost])
+    forced = np.isfinite(orders["forced_dispute_days"])
+    if forced.any():
+        totals.fraud_chargebacks += int(forced.sum())
+        fraud_lost = lost & forced
+        totals.fraud_chargeback_losses += rep(
+            seller_currency[fraud_lost], fate.reversed_value[fraud_lost]
+        )
     seller_net = (
         fate.seller_share - np.where(recovered, side_back, 0) + np.where(restored, side_back, 0)
     )

@@ -140,6 +140,7 @@ class Platform:
         group: np.ndarray | None = None,
         forced_dispute_days: np.ndarray | None = None,
         settled_factor: np.ndarray | None = None,
+        forced_after_delivery: np.ndarray | None = None,
     ) -> None:
         """Book captured payments now; their later flows are scheduled at the next ``flush``.
 
@@ -158,6 +159,7 @@ class Platform:
             group: group-buy id (``-1`` none), counted only.
             forced_dispute_days: fraud-coded chargebacks pushed by a fraud model, days after
                 capture (NaN: none); see ``order_fate.decide``.
+            forced_after_delivery: those days count from delivery (friendly fraud).
             settled_factor: what the channel settles per unit quoted (a crypto price move
                 between quote and credit; 1 for everything else).
 
@@ -183,6 +185,9 @@ class Platform:
                     if forced_dispute_days is None
                     else forced_dispute_days,
                     "settled_factor": np.ones(n) if settled_factor is None else settled_factor,
+                    "forced_after_delivery": np.zeros(n, bool)
+                    if forced_after_delivery is None
+                    else forced_after_delivery,
                 },
                 n,
             )
@@ -207,7 +212,7 @@ class Platform:
             self.spec, t_s, orders["value_minor"], amount,
             self.commission_percent[orders["campaign"]], self.delivery_dists, orders["corridor"],
             self.luck.uniforms(orders["checkout_id"], len(order_fate.ORDER_LUCK)),
-            orders["forced_dispute_days"],
+            orders["forced_dispute_days"], orders["forced_after_delivery"],
         )  # fmt: skip
         settle_currency = ch.currency[channel]
         net = amount - orders["fee_minor"]

@@ -84,6 +84,7 @@ def decide(
     corridor: np.ndarray,
     u: np.ndarray,
     forced_dispute_days: np.ndarray | None = None,
+    forced_after_delivery: np.ndarray | None = None,
 ) -> OrderFate:
     """The fate of each captured order.
 
@@ -98,6 +99,7 @@ def decide(
         u: uniforms ``[order, ORDER_LUCK field]``.
         forced_dispute_days: days after capture of a fraud-coded chargeback pushed by a fraud
             model (NaN: none); it replaces the order's own fate and the platform bears it.
+        forced_after_delivery: those days count from delivery instead (friendly fraud).
 
     Returns:
         Timeline and amounts per order.
@@ -116,7 +118,12 @@ def decide(
     if forced_dispute_days is not None:
         forced = np.isfinite(forced_dispute_days)
         kind = np.where(forced, CHARGEBACK, kind)
-        reversal_s = np.where(forced, t_s + np.nan_to_num(forced_dispute_days) * day, reversal_s)
+        base_s = (
+            t_s
+            if forced_after_delivery is None
+            else np.where(forced_after_delivery, delivery_s, t_s)
+        )
+        reversal_s = np.where(forced, base_s + np.nan_to_num(forced_dispute_days) * day, reversal_s)
         seller_side = seller_side & ~forced
     pre = (kind != NONE) & (reversal_s < release_s)
     seller_side = seller_side | pre

@@ -29,6 +29,8 @@ class PlatformTotals:
     chargeback_value: float = 0.0
     chargeback_losses: float = 0.0  # chargebacks lost and not recovered from sellers
     dispute_fees: float = 0.0
+    fraud_chargebacks: int = 0  # fraud-coded chargebacks pushed by the fraud model
+    fraud_chargeback_losses: float = 0.0  # of those, lost and borne by the platform
     payout_fees_accrued: float = 0.0  # percent part, on each order's final seller net
     payout_fees_fixed: float = 0.0  # fixed fee per payout, as booked
     payouts_value: float = 0.0  # paid to sellers (booked)

@@ -1,0 +1,167 @@
+"""Scenario sections ``fraud`` and ``risk.review``.
+
+Defaults are sourced where ``../shared/reference/parameters.md`` gives a figure and marked as
+assumptions otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from paysim.model.checkout.spec import RiskSpec
+from paysim.model.core.distributions import Distribution, Exponential, Lognormal, Uniform
+from paysim.model.core.spec_types import MAX_AMOUNT, Probability, Spec
+
+ATTACKER_KINDS = ("stolen_card", "account_takeover", "friendly_fraud", "card_testing")
+
+
+def _days(low: float, high: float) -> Uniform:
+    return Uniform(dist="uniform", low=low, high=high)
+
+
+class TakeoverSpec(Spec):
+    """An attacker who pays for orders: a ``share`` of checkouts is theirs.
+
+    ``amount_factor`` multiplies the basket (fraudsters buy resellable, larger baskets);
+    ``chargeback_days`` is when the card holder's dispute arrives, after capture (stolen cards,
+    account takeover) or after delivery (friendly fraud). ``new_device``, ``ip_mismatch``: how
+    often the attacker's device is one the account never used and the IP country differs from
+    the billing country. ``issuer_risk`` replaces the buyer's risk the issuers see. With
+    ``adaptive``, after blocks the attacker keeps amounts under the lowest blocked amount.
+    """
+
+    kind: Literal["stolen_card", "account_takeover", "friendly_fraud"]
+    share: Probability = 0.001
+    amount_factor: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=2.0, p99=8.0)
+    )
+    chargeback_days: Distribution = Field(default_factory=lambda: _days(14.0, 60.0))
+    new_device: Probability = 0.9
+    ip_mismatch: Probability = 0.6
+    issuer_risk: Probability = 0.3
+    adaptive: bool = False
+
+
+class CardTestingSpec(Spec):
+    """Bursts of small round authorisations from few devices and many cards.
+
+    A burst starts ``bursts_per_day`` times a day (Poisson) with ``probes_per_burst`` probes
+    ``probe_gap_s`` apart, each with a new card, from ``devices`` devices (a share
+    ``spoof_device`` of probes shows a fresh, spoofed fingerprint). A probe the defence lets
+    through reaches the issuer, which approves it if the card is live (``live_share``; card
+    testing is >90% declined, parameters.md); a declined probe costs ``decline_fee`` (Visa
+    0.15 USD per decline, trade blog [V]). Every live card is then used for one large purchase
+    (a checkout taken over, ``cashout_factor`` times the basket), charged back
+    ``chargeback_days`` later. With ``adaptive``, after a burst with blocks the tester keeps
+    amounts under the lowest blocked one, spoofs every device and waits twice as long between
+    probes.
+    """
+
+    kind: Literal["card_testing"]
+    bursts_per_day: float = Field(default=2.0, ge=0, le=10_000)
+    probes_per_burst: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=40.0, p99=300.0)
+    )
+    probe_gap_s: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=5.0)
+    )
+    amounts_reporting: list[Annotated[float, Field(gt=0, le=MAX_AMOUNT)]] = Field(
+        default_factory=lambda: [1.0, 2.0, 5.0, 10.0], min_length=1
+    )
+    devices: int = Field(default=2, ge=1, le=1000)
+    spoof_device: Probability = 0.2
+    live_share: Probability = 0.08
+    decline_fee: float = Field(default=0.15, ge=0, le=1000)
+    cashout_factor: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=5.0, p99=20.0)
+    )
+    chargeback_days: Distribution = Field(default_factory=lambda: _days(14.0, 60.0))
+    adaptive: bool = False
+
+
+AttackerSpec = Annotated[TakeoverSpec | CardTestingSpec, Field(discriminator="kind")]
+
+
+class ScoreSpec(Spec):
+    """The platform's risk score (0 to 1, the model's fraud probability).
+
+    ``ulb_gbm``: log-odds drawn from the shipped distributions of a gradient-boosted model
+    trained on real card data (``paysim/data/risk_score_ulb_gbm.md``); ``binormal``: genuine
+    log-odds ``N(-9, 2²)``, fraud ones shifted so the ROC AUC is ``auc``.
+    """
+
+    model: Literal["ulb_gbm", "binormal"] = "ulb_gbm"
+    auc: float = Field(default=0.95, ge=0.5, lt=1.0)
+
+
+class SignalSpec(Spec):
+    """What genuine buyers look like to the platform (assumptions).
+
+    ``device_collision``: buyers whose fingerprint is one of ``popular_devices`` common ones
+    (same phone model and browser); ``new_device``: genuine attempts from a device the account
+    never used; ``ip_mismatch``: genuine attempts whose IP country differs from the billing
+    country (travel, VPN); ``account_age_days``: age of genuine accounts.
+    """
+
+    device_collision: Probability = 0.02
+    popular_devices: int = Field(default=1000, ge=1, le=10**6)
+    new_device: Probability = 0.05
+    ip_mismatch: Probability = 0.03
+    account_age_days: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=400.0)
+    )
+
+
+class StepUpSpec(Spec):
+    """What a challenge (3DS, OTP, biometrics) does.
+
+    ``genuine_abandon``: genuine buyers who give up at the challenge (challenge abandonment
+    ~25%, CMSPI and Ravelin [V], parameters.md); ``fraud_pass``: fraudsters who pass it
+    (assumption: a challenge stops most fraud, stolen credentials rarely include the OTP);
+    ``liability_shift``: a fraud chargeback on an authenticated payment is the issuer's
+    (the card schemes' 3-D Secure liability rule), not the platform's.
+    """
+
+    genuine_abandon: Probability = 0.25
+    fraud_pass: Probability = 0.05
+    liability_shift: bool = True
+
+
+class FraudSpec(Spec):
+    """Attackers (``attackers``, each addressed by its ``kind``), the score and the signals."""
+
+    attackers: list[AttackerSpec] = Field(default_factory=list)
+    score: ScoreSpec = Field(default_factory=ScoreSpec)
+    signals: SignalSpec = Field(default_factory=SignalSpec)
+    step_up: StepUpSpec = Field(default_factory=StepUpSpec)
+
+
+class ReviewSpec(Spec):
+    """The manual review team: analysts serving a FIFO queue of held orders.
+
+    ``minutes_per_case``: time to review one case; ``abandon_rate_per_h``: rate at which a
+    waiting buyer gives up (exponential patience; 0 = nobody does); ``max_queue``: cases that
+    may wait (None: no limit; a case arriving to a full queue is declined).
+    ``detect_rate``: frauds the analysts catch; ``false_positive_rate``: genuine orders they
+    decline; ``cost_per_hour``: an analyst's cost (reporting currency) for the time spent on
+    each case. Defaults are assumptions (merchants review ~29% of orders, and review staff
+    take 46% of fraud budgets, Cybersource surveys [V]).
+    """
+
+    analysts: int = Field(default=4, ge=1, le=10_000)
+    minutes_per_case: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=6.0)
+    )
+    abandon_rate_per_h: float = Field(default=0.0, ge=0, le=3600)
+    max_queue: int | None = Field(default=None, ge=0, le=10**7)
+    detect_rate: Probability = 0.9
+    false_positive_rate: Probability = 0.02
+    cost_per_hour: float = Field(default=30.0, ge=0, le=1e6)
+
+
+class FraudRiskSpec(RiskSpec):
+    """Compliance and risk controls: KYC tiers and the manual review team."""
+
+    review: ReviewSpec = Field(default_factory=ReviewSpec)
