@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from paysim.errors import ScenarioError, field_problem
 from paysim.model.core.distributions import DIST_FAMILIES
+from paysim.model.fraud.spec import ATTACKER_KINDS
 from paysim.model.spec import Scenario
 from paysim.scenario.safe_yaml import DuplicateKeyError, safe_load
 
@@ -298,8 +299,8 @@ def display_path(loc: tuple[Any, ...], raw: Any) -> str:
         elif isinstance(node, dict) and element in node:
             parts.append(str(element))
             node = node[element]
-        elif isinstance(node, dict) and node.get("dist") == element:
-            continue  # the tag pydantic adds for a distribution family
+        elif isinstance(node, dict) and element in (node.get("dist"), node.get("kind")):
+            continue  # the tag pydantic adds for a distribution family or an attacker kind
         elif isinstance(element, str) and (
             element.startswith(("function-", "list[", "dict[", "str")) or element == "[key]"
         ):
@@ -346,8 +347,11 @@ def _reason(error: Mapping[str, Any]) -> str:
         return f"must be {sign} {bound}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+    tag = ctx.get("discriminator", "'dist'").strip("'")
     if kind == "union_tag_invalid":
-        return f"unknown dist; expected one of {ctx.get('expected_tags', '')}".replace("'", "")
+        return f"unknown {tag}; expected one of {ctx.get('expected_tags', '')}".replace("'", "")
+    if kind == "union_tag_not_found" and tag == "kind":  # an attacker (fraud.attackers)
+        return "an attacker needs a 'kind' key (" + ", ".join(ATTACKER_KINDS) + ")"
     if kind == "union_tag_not_found":
         return f"a distribution needs a 'dist' key ({', '.join(DIST_FAMILIES)})"
     if kind == "too_short":

@@ -82,8 +82,16 @@ class CardTester:
 
 
 def amount_cap(amount: np.ndarray, blocked: np.ndarray) -> float:
-    """The lowest blocked amount, if smaller amounts got through (an amount threshold)."""
+    """Where an attacker believes an amount threshold is, from its own answers (inf: none).
+
+    Blocks that fall on larger amounts than what got through suggest a threshold: the
+    attacker keeps under the lowest blocked amount above the typical passing one.
+    """
     passed = ~blocked
-    if blocked.any() and passed.any() and amount[passed].max() < amount[blocked].min():
-        return float(amount[blocked].min())
+    if blocked.sum() < 3 or passed.sum() < 3:
+        return float("inf")
+    typical = float(np.median(amount[passed]))
+    above = amount[blocked & (amount > typical)]
+    if np.median(amount[blocked]) > typical and above.size:
+        return float(above.min())
     return float("inf")

@@ -273,11 +273,11 @@ class FraudModel:
         )  # fmt: skip
         action = self._checked(self.defence.decide(view), n)
         spec = tester.spec
-        stopped = (action == DECLINE) | (
-            (action == STEP_UP) & (u[:, 2] >= self.spec.step_up.fraud_pass)
-        )
-        if (action == REVIEW).any():  # a held probe: the analysts see a card-testing pattern
-            stopped |= (action == REVIEW) & (u[:, 2] < self.review.detect_rate)
+        failed = (action == STEP_UP) & (u[:, 2] >= self.spec.step_up.fraud_pass)
+        # a held probe: the analysts see the card-testing pattern at once (not queued)
+        reviewed = (action == REVIEW) & (u[:, 2] < self.review.detect_rate)
+        stopped = (action == DECLINE) | failed | reviewed
+        code = np.where(failed, STEP_UP_FAILED, np.where(reviewed, REVIEW_DECLINED, FRAUD_DECLINED))
         live = ~stopped & (u[:, 3] < spec.live_share)
         tester.observe(amount, stopped)
         if live.any():
@@ -288,6 +288,7 @@ class FraudModel:
         self.totals.probes += n
         self.totals.card_testing_fees += float(fee.sum())
         return {"t_s": t_s, "amount_reporting": amount, "stopped": stopped, "live": live,
+                "stop_code": code,
                 "action": action, "score": score, "fee_reporting": fee}  # fmt: skip
 
     # -- the log and captures -----------------------------------------------------------

@@ -103,9 +103,11 @@ class VelocityCounter:
         n = len(keys)
         if not n:
             return np.zeros(0)
+        if n > 1 and (np.diff(t_s) < 0).any():
+            raise ValueError("velocity counts need attempts in time order")
         slot = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
         slot = (slot % np.uint64(self.n_slots)).astype(np.int64)
-        order = np.lexsort((t_s, slot))
+        order = np.argsort(slot, kind="stable")  # rows come in time order: kept within a slot
         s, t = slot[order], t_s[order]
         carried = self.value[s] * np.exp(-np.maximum(t - self.at_s[s], 0.0) / self.tau_s)
         w = np.exp((t - t.max()) / self.tau_s)

@@ -72,8 +72,9 @@ class Takeovers:
         buyer = first["buyer_id"]
         which = np.searchsorted(self.cumulative, u[:, _U["kind"]], side="right")
         taken = which < len(self.attackers)
-        kind = np.where(taken, self.kinds[np.minimum(which, len(self.kinds) - 1)], GENUINE)
-        kind = kind.astype(np.int8) if len(self.kinds) else np.zeros(n, np.int8)
+        kind = np.zeros(n, np.int8)
+        if len(self.kinds):
+            kind[taken] = self.kinds[which[taken]]
         collide = u[:, _U["collision"]] < signals.device_collision
         popular = POPULAR_DEVICE_BASE + (u[:, _U["pool"]] * signals.popular_devices).astype(
             np.int64

@@ -17,7 +17,6 @@ from paysim.model.fraud.codes import (
     CARD_TESTING,
     CODES_WITH_FRAUD,
     FIRST_FRAUD_CODE,
-    FRAUD_DECLINED,
     FRAUD_KIND_CATEGORIES,
     IS_HARD_WITH_FRAUD,
 )
@@ -122,7 +121,7 @@ class FraudLink:
             rates.convert_minor(rep_minor, self.reporting, currency), 1
         ).astype(np.int64)
         outcome = np.where(stopped, BLOCKED, np.where(live, SUCCEEDED, DECLINED)).astype(np.int8)
-        code = np.where(stopped, FRAUD_DECLINED, np.where(live, NO_CODE, DO_NOT_HONOUR))
+        code = np.where(stopped, probe["stop_code"], np.where(live, NO_CODE, DO_NOT_HONOUR))
         code = code.astype(np.int8)
         reached = ~stopped & (self.probe_channel >= 0)
         channel = np.where(reached, self.probe_channel, -1)

@@ -94,8 +94,8 @@ class RulesDefence(BaseDefence):
             raise param_error("kyc_max_amount", f"unknown KYC tier (expected one of "
                               f"{', '.join(context.kyc_tiers)})", unknown[0])  # fmt: skip
         self._kyc_limit = np.array([float(limits.get(t, np.inf)) for t in context.kyc_tiers])
-        self._devices = set(self.block_devices or [])
-        self._cards = set(self.block_cards or [])
+        self._devices = np.unique(np.asarray(self.block_devices or [], dtype=np.int64))
+        self._cards = np.unique(np.asarray(self.block_cards or [], dtype=np.int64))
 
     def hits(self, view: DefenceView) -> np.ndarray:
         """Whether any rule fires on each attempt."""
@@ -115,10 +115,8 @@ class RulesDefence(BaseDefence):
         if self.young_max_amount is not None:
             young = view.account_age_days < self.min_account_age_days
             hit |= young & (amount > self.young_max_amount)
-        if self._devices:
-            hit |= np.isin(view.device_id, np.fromiter(self._devices, np.int64))
-        if self._cards:
-            hit |= np.isin(view.card_id, np.fromiter(self._cards, np.int64))
+        hit |= _listed(view.device_id, self._devices)
+        hit |= _listed(view.card_id, self._cards)
         return hit
 
     def decide(self, view: DefenceView) -> np.ndarray:  # noqa: D102
@@ -127,8 +125,16 @@ class RulesDefence(BaseDefence):
     def observe(self, feedback: DefenceFeedback) -> None:  # noqa: D102
         if self.learn_blocks:
             fraud = feedback.is_fraud
-            self._devices.update(feedback.device_id[fraud].tolist())
-            self._cards.update(feedback.card_id[fraud].tolist())
+            self._devices = np.union1d(self._devices, feedback.device_id[fraud])
+            self._cards = np.union1d(self._cards, feedback.card_id[fraud])
+
+
+def _listed(ids: np.ndarray, block_list: np.ndarray) -> np.ndarray:
+    """Whether each id is on a sorted block list."""
+    if not block_list.size:
+        return np.zeros(ids.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(block_list, ids), block_list.size - 1)
+    return block_list[at] == ids
 
 
 @DEFENCES.register("score_threshold")
