@@ -34,10 +34,11 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "fees_bps": "fees_total in basis points of GMV",
     "latency_p50_ms": "median latency of attempts that reached a working channel (ms)",
     "latency_p99_ms": "99th percentile of that latency (ms)",
-    "fx_pnl": "result of the platform's FX position (0 until the FX model: rates are fixed)",
-    "fx_cost_bps": "cost of currency conversion in bps of GMV (0 until the FX model)",
-    "fx_var95": "95% value at risk of the FX position (0 until the FX model)",
-    "fx_cvar95": "95% conditional value at risk of the FX position (0 until the FX model)",
+    "fx_pnl": "what rate moves did to the platform's currency positions and hedges, realised "
+    "and revalued at the end (0 with fixed rates)",
+    "fx_cost_bps": "conversion costs and forward points paid, in bps of GMV",
+    "fx_var95": "one-day 95% value at risk of the open FX position, mean over the run's days",
+    "fx_cvar95": "one-day 95% expected shortfall of the open FX position, mean over the days",
     "fraud_attempts": "attempts by fraudsters, card-testing probes included (0 without fraud)",
     "fraud_loss": "fraud chargebacks the platform bears and card-testing fees (accrued)",
     "fraud_loss_bps": "fraud_loss in bps of GMV",
@@ -253,6 +254,9 @@ def compute_kpis(totals: RunTotals, ledger: Ledger) -> dict[str, Any]:
         }
     )
     kpis.update(_platform_kpis(money))
+    if totals.fx is not None:  # FX (issue 10): the treasury's result enters the margin
+        kpis.update({k: totals.fx[k] for k in ("fx_pnl", "fx_cost_bps", "fx_var95", "fx_cvar95")})
+        kpis["net_margin"] += totals.fx["fx_result"]
     if totals.fraud is not None:
         kpis.update(_fraud_kpis(totals.fraud, money, totals.gmv, kpis["net_margin"]))
     out: dict[str, Any] = {k: _plain(v) for k, v in kpis.items()}

@@ -244,11 +244,11 @@ def dry_build(scenario: Scenario) -> None:
     import numpy as np  # the world and its strategies load only when a run is checked
 
     from paysim.model.world import World
-    from paysim.scenario.strategies import build_defence, build_router
+    from paysim.scenario.strategies import build_defence, build_hedger, build_router
 
     World(
         scenario, build_router(scenario), np.random.SeedSequence(0), horizon_s=1.0,
-        defence=build_defence(scenario),
+        defence=build_defence(scenario), hedger=build_hedger(scenario),
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from paysim.model.money.ledger import Account
 from paysim.model.spec import MAX_HORIZON_DAYS, Scenario
 from paysim.model.world import World
 from paysim.scenario.loader import load_scenario, scenario_from_dict, scenario_to_dict
-from paysim.scenario.strategies import build_defence, build_router
+from paysim.scenario.strategies import build_defence, build_hedger, build_router
 
 
 @dataclass
@@ -121,6 +121,7 @@ def run_checked(
         horizon_days * SECONDS_PER_DAY,
         log_path=None if log_path is None else str(log_path),
         defence=build_defence(spec),
+        hedger=build_hedger(spec),
     )
     if progress is not None:  # a clock job that only reports: the simulation is unchanged
         progress.add_total(horizon_days * 24)

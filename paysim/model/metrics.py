@@ -50,6 +50,7 @@ class RunTotals:
     routing_chunks: int = 0  # router calls of a learning router (one per round otherwise)
     retries_out_of_order: int = 0  # retries landing where they could change a decided result
     platform: PlatformTotals = field(default_factory=lambda: PlatformTotals())
+    fx: dict[str, float] | None = None  # the treasury's FX KPIs (None: no treasury)
     fraud: FraudTotals | None = None  # with the fraud model on (issue 11)
     channel_ids: tuple[str, ...] = ()
 

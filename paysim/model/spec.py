@@ -102,6 +102,7 @@ class StrategiesSpec(Spec):
     routing: RoutingStrategySpec = Field(
         default_factory=lambda: RoutingStrategySpec(name="priority")
     )
+    hedging: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
     # fraud and defences (issue 11)
     defence: StrategySpec = Field(default_factory=lambda: StrategySpec(name="none"))
 

@@ -61,9 +61,11 @@ from paysim.model.routing import (
 )
 from paysim.model.spec import Scenario
 from paysim.model.time_order import TimeOrder
+from paysim.model.treasury import Treasury, build_treasury, treasury_needed
 
 if TYPE_CHECKING:  # the model never imports strategies at run time
     from paysim.strategies.defence.base import BaseDefence
+    from paysim.strategies.hedging.base import BaseHedger
     from paysim.strategies.routing.base import BaseRouter
 
 
@@ -123,6 +125,7 @@ class World:
         horizon_s: float,
         log_path: str | None = None,
         defence: BaseDefence | None = None,
+        hedger: BaseHedger | None = None,
     ) -> None:
         self.scenario = scenario
         self.horizon_s = horizon_s
@@ -196,6 +199,25 @@ class World:
             start_s=payout_s - SECONDS_PER_DAY,
             partial_last=False,
         )
+        self.treasury = self._treasury(hedger, payout_s)
+
+    def _treasury(self, hedger: BaseHedger | None, payout_s: float) -> Treasury | None:
+        """FX (issue 10): conversions and hedges, when rates move or a policy acts."""
+        if not treasury_needed(self.scenario):
+            return None
+        if hedger is None:
+            raise PaysimError("this scenario's FX needs a hedging strategy: pass hedger=")
+        treasury = build_treasury(
+            self.scenario, self.rates, self.ledger, self.reporting, hedger,
+            self.streams.generator("strategy.hedging"),
+        )  # fmt: skip
+        self.platform.quotes = treasury.quotes
+        self.clock.every(SLOT_S, treasury.hourly, partial_last=False)
+        self.clock.every(
+            SECONDS_PER_DAY, lambda t0, t1: treasury.after_payout(t1),
+            start_s=payout_s - SECONDS_PER_DAY, partial_last=False,
+        )  # fmt: skip
+        return treasury
 
     def _to_reporting(self, amount_minor: np.ndarray, currency: np.ndarray) -> np.ndarray:
         return self.rates.to_major(amount_minor, currency, self.reporting)
@@ -215,6 +237,8 @@ class World:
         if self.drift_watch.any:
             times = self.drift_watch.detection_times_s()
             self.totals.routing_detection_s = float(np.mean(times)) if times else 0.0
+        if self.treasury is not None:
+            self.totals.fx = self.treasury.result(self.horizon_s, self.totals.gmv)
 
     # -- one window -------------------------------------------------------------------
     def step(self, t0: float, t1: float) -> None:
@@ -275,8 +299,8 @@ class World:
         known_paid = self.paid_known_at_s[attempts["checkout_id"]] <= attempts["t_s"]
         if known_paid.any():  # a status check found the order paid: nothing left to pay
             attempts = attempts.take(np.flatnonzero(~known_paid))
-        amount_reporting = self.rates.to_major(
-            attempts["amount_minor"], attempts["currency"], self.reporting
+        amount_reporting = self.rates.to_major_at(
+            attempts["amount_minor"], attempts["currency"], self.reporting, attempts["t_s"]
         )
         luck = self.checkout.attempt_luck(attempts)
         network = attempt_network(attempts)
@@ -753,14 +777,15 @@ class World:
         )
         self.totals.paid_orders += paid.size
         day = (t_s // SECONDS_PER_DAY).astype(np.int64)
-        self.checkout.buyers.record_spend(
-            attempts["buyer_id"][paid], self._to_reporting(amount_minor, currency), day
-        )
+        spend = self.rates.to_major_at(amount_minor, currency, self.reporting, t_s)
+        self.checkout.buyers.record_spend(attempts["buyer_id"][paid], spend, day)
 
     def _record(
         self, attempts: Batch, results: AttemptResults, amount_reporting: np.ndarray
     ) -> None:
-        fee_reporting = self.rates.to_major(results.fee_minor, attempts["currency"], self.reporting)
+        fee_reporting = self.rates.to_major_at(
+            results.fee_minor, attempts["currency"], self.reporting, attempts["t_s"]
+        )
         totals = self.totals
         totals.attempts_by_outcome += np.bincount(results.outcome, minlength=len(OUTCOMES))
         totals.count_codes(results.code)

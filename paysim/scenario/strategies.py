@@ -13,10 +13,11 @@ from paysim.model.fx.rates import FixedRates
 from paysim.model.routing import RoutingContext
 from paysim.model.spec import Scenario
 from paysim.model.world import routing_context, scenario_currencies
-from paysim.strategies import DEFENCES, ROUTERS, BaseDefence, BaseRouter
+from paysim.strategies import DEFENCES, HEDGERS, ROUTERS, BaseDefence, BaseHedger, BaseRouter
 
 ROUTING_PATH = "strategies.routing"
 DEFENCE_PATH = "strategies.defence"
+HEDGING_PATH = "strategies.hedging"
 
 
 def build_defence(scenario: Scenario) -> BaseDefence:
@@ -35,6 +36,13 @@ def build_router(scenario: Scenario) -> BaseRouter:
     spec = scenario.strategies.routing
     router: BaseRouter = ROUTERS.create(spec.name, dict(spec.params), ROUTING_PATH)
     return router
+
+
+def build_hedger(scenario: Scenario) -> BaseHedger:
+    """The hedging strategy a scenario names (``none`` by default), not yet bound."""
+    spec = scenario.strategies.hedging
+    hedger: BaseHedger = HEDGERS.create(spec.name, dict(spec.params), HEDGING_PATH)
+    return hedger
 
 
 def validation_context(scenario: Scenario) -> RoutingContext:
@@ -59,6 +67,7 @@ def strategy_problems(scenario: Scenario) -> list[str]:
     try:
         ROUTERS.bind(build_router(scenario), validation_context(scenario), ROUTING_PATH)
         DEFENCES.bind(build_defence(scenario), defence_context(scenario), DEFENCE_PATH)
+        build_hedger(scenario)  # bound to the treasury when the world is built
     except ScenarioError as exc:
         return exc.problems
     return []

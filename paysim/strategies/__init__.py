@@ -7,9 +7,20 @@ to YAML, in ``paysim.strategies.base``), ``Registry`` (decorator and entry point
 
 from paysim.strategies.base import Strategy
 from paysim.strategies.defence import DEFENCES, BaseDefence
+from paysim.strategies.hedging import HEDGERS, BaseHedger
 from paysim.strategies.registry import Registry
 from paysim.strategies.routing import ROUTERS, BaseRouter
 
-FAMILIES: dict[str, Registry] = {"routing": ROUTERS, "defence": DEFENCES}
+FAMILIES: dict[str, Registry] = {"routing": ROUTERS, "hedging": HEDGERS, "defence": DEFENCES}
 
-__all__ = ["DEFENCES", "FAMILIES", "ROUTERS", "BaseDefence", "BaseRouter", "Registry", "Strategy"]
+__all__ = [
+    "DEFENCES",
+    "FAMILIES",
+    "HEDGERS",
+    "ROUTERS",
+    "BaseDefence",
+    "BaseHedger",
+    "BaseRouter",
+    "Registry",
+    "Strategy",
+]

@@ -28,6 +28,7 @@ from paysim.model.fx.ecb import ecb_history
 from paysim.model.fx.models import (
     DAILY_MODELS,
     MODEL_PARAMS,
+    TRADING_DAYS,
     PathInputs,
     simulate_log_path,
     stack_params,
@@ -46,24 +47,25 @@ class MovingRates(FixedRates):
     def __init__(self, currencies: Sequence[str], per_eur_path: np.ndarray, step_s: float) -> None:
         super().__init__(currencies, dict(zip(currencies, per_eur_path[0], strict=True)))
         self.path = per_eur_path
+        self._flat = per_eur_path.ravel()
         self.step_s = step_s
+        self.cov_per_eur = np.zeros((len(self.currencies),) * 2)  # yearly, of the log rates
         self.scale = 10.0**self.exponent
 
     def tick(self, t_s: np.ndarray | float) -> np.ndarray:
         """The tick in force at each time (the last one past the end of the path)."""
-        k = np.floor_divide(np.asarray(t_s, dtype=float), self.step_s).astype(np.int64)
-        return np.clip(k, 0, self.path.shape[0] - 1)
+        k = np.asarray(t_s, dtype=float) / self.step_s
+        # fmax/fmin pass over NaN: a time that never comes (NaN, inf) reads the last tick
+        k = np.fmin(np.fmax(k, 0.0), self.path.shape[0] - 1)
+        return np.where(np.isnan(k), self.path.shape[0] - 1, k).astype(np.int64)
 
     def factor_at(
         self, source: np.ndarray | int, target: np.ndarray | int, t_s: np.ndarray | float
     ) -> np.ndarray:
         """Minor units of ``target`` per minor unit of ``source`` at each time."""
-        row = self.path[self.tick(t_s)]
-        src = np.broadcast_to(source, np.shape(row)[:-1])
-        dst = np.broadcast_to(target, np.shape(row)[:-1])
-        mid = np.take_along_axis(row, dst[..., None], -1)[..., 0]
-        mid = mid / np.take_along_axis(row, src[..., None], -1)[..., 0]
-        return mid * self.scale[dst] / self.scale[src]
+        row = self.tick(t_s) * self.path.shape[1]
+        mid = self._flat[row + target] / self._flat[row + source]
+        return mid * self.scale[target] / self.scale[source]
 
     def convert_minor_at(
         self,
@@ -84,6 +86,13 @@ class MovingRates(FixedRates):
     ) -> np.ndarray:
         """Float major units of ``target`` at the rate of each time."""
         return amount_minor * self.factor_at(source, target, t_s) / self.scale[target]
+
+    def cov_vs(self, reporting: int) -> np.ndarray:
+        """Yearly covariance of ``log(reporting units per unit)`` of every currency."""
+        k = len(self.currencies)
+        rows = -np.eye(k)
+        rows[:, reporting] += 1.0  # log(rep / c) per EUR: x_rep - x_c
+        return rows @ self.cov_per_eur @ rows.T
 
     def mid_per_eur(self, t_s: float) -> np.ndarray:
         """Every currency's rate per EUR at one time."""
@@ -189,7 +198,26 @@ def moving_rates(
         path[:, index] = simulate_log_path(
             inputs, streams.stream("fx.rates"), streams.stream("fx.events")
         )
-    return MovingRates(currencies, np.exp(path), spec.step_s)
+    rates = MovingRates(currencies, np.exp(path), spec.step_s)
+    if setup.moving:
+        sd = model_sd_per_year(spec.model, setup)
+        rates.cov_per_eur[np.ix_(index, index)] = (setup.chol @ setup.chol.T) * np.outer(sd, sd)
+    return rates
+
+
+def model_sd_per_year(model: str, setup: ModelSetup) -> np.ndarray:
+    """Each moving currency's yearly standard deviation of log returns under the model."""
+    p = setup.params
+    if model in ("gbm", "ou"):  # OU: the short-horizon one (a day is far below a half-life)
+        return p["sigma"]
+    if model == "jump":
+        return np.sqrt(p["sigma"] ** 2 + p["jump_rate"] * (p["jump_mean"] ** 2 + p["jump_sd"] ** 2))
+    if model == "regime":
+        return np.maximum(p["sigma"], p["sigma_stress"])  # prudent: the stress volatility
+    if model == "garch":
+        return np.sqrt(p["omega"] / (1 - p["alpha"] - p["beta"]) * TRADING_DAYS)
+    assert setup.history_daily is not None
+    return setup.history_daily.std(axis=0) * np.sqrt(365.25)
 
 
 def build_rates(

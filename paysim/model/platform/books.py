@@ -49,6 +49,7 @@ from paysim.model.platform.payouts import SellerSubledger
 from paysim.model.platform.totals import PlatformTotals
 
 if TYPE_CHECKING:
+    from paysim.model.fx.quotes import Quotes
     from paysim.model.spec import Scenario
 
 A = Account
@@ -120,6 +121,7 @@ class Platform:
         self.high_water = np.zeros((len(Account), self.n_currencies), dtype=np.int64)
         self.paid_out = np.zeros((len(Payout), self.n_currencies), dtype=np.int64)
         self._factor = rates.minor_factor[:, reporting] / 10.0 ** rates.exponent[reporting]
+        self.quotes: Quotes | None = None  # set by the world when FX has a treasury
 
     # -- capture ----------------------------------------------------------------------
     def capture(
@@ -162,7 +164,10 @@ class Platform:
                 between quote and credit; 1 for everything else).
 
         """
-        value = self.rates.convert_minor(amount_minor, currency, seller_currency)
+        if self.quotes is None:
+            value = self.rates.convert_minor(amount_minor, currency, seller_currency)
+        else:  # FX (issue 10): at the buyer's quote, less its spread
+            value = self.quotes.seller_value(amount_minor, currency, seller_currency, t_s)
         self.ledger.post(A.CHANNEL_RECEIVABLE, A.FX_POSITION, currency, amount_minor)
         self.ledger.post(A.FX_POSITION, A.ESCROW, seller_currency, value)
         self.ledger.post(A.CHANNEL_FEES, A.CHANNEL_RECEIVABLE, currency, fee_minor)
@@ -213,12 +218,15 @@ class Platform:
         net = amount - orders["fee_minor"]
         # a crypto channel settles the quoted value moved by the price over the confirmation;
         # the gain or loss stays in the FX position, like any conversion's
+        settle_s = t_s + ch.settlement_days[channel] * SECONDS_PER_DAY
         net_settle = np.rint(
-            rates.convert_minor(net, currency, settle_currency) * orders["settled_factor"]
+            rates.convert_minor_at(net, currency, settle_currency, settle_s)
+            * orders["settled_factor"]
         ).astype(np.int64)
         reserve = percent_of(net_settle, ch.reserve_percent[channel])
-        settle_s = t_s + ch.settlement_days[channel] * SECONDS_PER_DAY
-        back = rates.convert_minor(fate.reversed_amount, currency, settle_currency)
+        back = rates.convert_minor_at(
+            fate.reversed_amount, currency, settle_currency, fate.reversal_s
+        )
         flows: list[Scheduled] = [
             (Flow.SETTLE_OUT, settle_s, currency, net),
             (Flow.SETTLE_IN, settle_s, settle_currency, net_settle - reserve),
@@ -231,6 +239,8 @@ class Platform:
             (Flow.COMMISSION, fate.release_s, seller_currency, fate.commission),
         ]  # fmt: skip
         flows += self._reversal_flows(fate, seller_currency, settle_currency, back, channel)
+        if self.quotes is not None:  # FX (issue 10): a refund gives the quote's spread back
+            self.quotes.give_back(fate, currency, self.horizon_s)
         self.calendar.schedule(flows)
         self._queue_sellers(fate, orders["seller_id"])
         accrue(self, fate, orders)
