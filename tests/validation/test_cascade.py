@@ -140,3 +140,34 @@ def test_bad_cascade_input_names_the_field(cascade, message, run_cli, tmp_path) 
     path.write_text(yaml.safe_dump(raw))
     result = run_cli("validate", path)
     assert result.code == 2 and message in result.err, result.err
+
+
+def test_a_cascade_leaves_the_defences_declines_alone() -> None:
+    """Fraud codes come after the channels' and the platform's; a cascade never follows them."""
+    from paysim.scenario.loader import load_scenario
+    from paysim.scenario.strategies import build_defence
+
+    scenario = load_scenario(
+        "scenarios/flagship_fraud.yaml",
+        {
+            "strategies.routing.cascade": {"depth": 1},
+            "strategies.defence": {"name": "layered"},
+        },
+    )
+    world = World(
+        scenario,
+        build_router(scenario),
+        np.random.SeedSequence(1),
+        0.03 * 86_400,
+        defence=build_defence(scenario),
+    )
+    world.run()
+    log = world.recorder.to_frame()
+    blocked = log[log["decline_code"].astype(str).str.startswith(("fraud", "step_up", "review"))]
+    assert len(blocked) > 0, "the defence blocked nothing: the test would prove nothing"
+    following = log.merge(
+        blocked[["checkout_id", "attempt", "t_s"]].assign(attempt=blocked["attempt"] + 1),
+        on=["checkout_id", "attempt"],
+        suffixes=("", "_blocked"),
+    )
+    assert not (following["t_s"] == following["t_s_blocked"]).any()  # no try at once after it

@@ -73,8 +73,10 @@ class Cascade:
 
     def __init__(self, spec: CascadeSpec) -> None:
         self.depth = spec.depth
-        # per code of the log (the platform's own declines included): cascaded or not
-        self.on = np.array([code in spec.on for code in ALL_DECLINE_CODES])
+        # per code of the log (the platform's own declines included): cascaded or not; codes
+        # numbered after these (the defence's, when fraud is on) never cascade. Codes are int8.
+        self.on = np.zeros(128, dtype=bool)
+        self.on[: len(ALL_DECLINE_CODES)] = [code in spec.on for code in ALL_DECLINE_CODES]
         self.tried = np.zeros(0, dtype=np.int64)  # bit c: channel c tried in this cascade
         self.level = np.zeros(0, dtype=np.int8)  # tries of the current cascade
         self.extra = np.zeros(0, dtype=np.int16)  # every cascade try of the checkout
