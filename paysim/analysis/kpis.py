@@ -56,7 +56,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "routing_regret": "expected successes lost against the best channel's true probability",
     "routing_detection_s": "mean seconds from the start of a scheduled approval drift until "
     "the router sends under half its earlier share of that segment to the channel (5-min bins; "
-    "never: the drift's length; 0 without drifts)",
+    "never: the drift's length; 0 without a measurable drift: none scheduled, or no traffic "
+    "to the channel in the hour before it)",
     "ledger_imbalance": "sum over currencies of |sum of all balances| in minor units; always 0",
     "refunds": "paid orders refunded, before or after release (accrued at capture)",
     "refunds_total": "money refunded to buyers (accrued at capture)",

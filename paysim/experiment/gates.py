@@ -160,6 +160,8 @@ def evaluate_gate(results: pd.DataFrame, spec: ExperimentSpec, index: int) -> Ga
             continue
         seed = stable_seed(spec.seed, "gate", index, n)
         interval = _interval(rows, gate, method, alpha, seed)
+        if rows.shape[0] < stats.MIN_REPLICATIONS:  # undefined values left too few to decide
+            continue
         status = _judge(gate, interval.low, interval.high)
         if status != UNDECIDED:
             break

@@ -237,6 +237,13 @@ def cross_problems(spec: ExperimentSpec) -> list[str]:
             problems.append(
                 field_problem("replications.target.on", "'difference' needs at least two arms")
             )
+    if spec.assertions and spec.sweep is not None:
+        # pooling the design points would let a candidate pass on average while failing at one
+        problems.append(
+            field_problem(
+                "assert", "cannot be combined with sweep: write one experiment per design point"
+            )
+        )
     for i, gate in enumerate(spec.assertions):
         if gate.metric not in KPI_NAMES:
             problems.append(_unknown_kpi(f"assert.{i}.metric", gate.metric))

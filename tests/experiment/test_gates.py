@@ -103,6 +103,25 @@ def test_too_few_replications_decide_nothing():
     assert "at least 6 replications" in result.reason
 
 
+def test_undefined_values_leave_a_look_undecided_when_too_few_remain():
+    # 8 replications, but the KPI is undefined (NaN) in 3 of the candidate's: 5 pairs remain
+    production = np.full(8, 0.8)
+    candidate = np.r_[np.full(5, 0.7), np.full(3, np.nan)]
+    result = evaluate_gate(_frame(production, candidate), _spec(8, _gate(at_least=-0.01)), 0)
+    assert result.status == UNDECIDED
+    whole = np.full(8, 0.7)
+    assert (
+        evaluate_gate(_frame(production, whole), _spec(8, _gate(at_least=-0.01)), 0).status == FAIL
+    )
+
+
+def test_assertions_cannot_pool_the_points_of_a_sweep():
+    sweep = {"grid": {"demand.orders_per_day": [1000, 2000]}}
+    gate = {"metric": "auth_rate", "arm": "b", "vs": "a", "at_least": 0}
+    with pytest.raises(ScenarioError, match=r"^assert: cannot be combined with sweep"):
+        experiment_from_dict({**_spec_data(), "sweep": sweep, "assert": [gate]})
+
+
 def test_the_first_decision_is_kept():
     # a clear failure on the first 6 replications, then values that alone would pass
     production = np.full(12, 0.8)
