@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The flagship routing comparison: 3 arms x 10 replications of one simulated day (~1 min on 2
-# idle cores, 2 to 3 min on a busy machine).
+# idle cores, 3 to 5 min on a busy machine; the first run also installs, ~1.5 min).
 demo: $(STAMP)
 	$(BIN)/paysim experiment experiments/flagship_routing.yaml --out runs/flagship_routing
 	@echo "report: runs/flagship_routing/report.html (and report.md)"
