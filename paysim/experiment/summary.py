@@ -106,7 +106,10 @@ def _pairwise(
                 "sd": test.sd,
                 "p_value": test.p_value,
                 "p_holm": float(p_holm),
-                "significant": bool(p_holm < 0.05) and excludes_zero,
+                # below MIN_REPLICATIONS a p-value rests on normality nobody can check
+                "significant": bool(p_holm < 0.05)
+                and excludes_zero
+                and test.interval.n >= stats.MIN_REPLICATIONS,
             }
         )
     return records

@@ -206,7 +206,7 @@ def _differences(summary: Mapping[str, Any], currency: str) -> list[Block]:
 def _significance_note(summary: Mapping[str, Any]) -> str:
     return (
         f"p (Holm): {holm_note(summary)}. * significant at 5% after Holm's correction, with "
-        "the 95% CI excluding 0."
+        "the 95% CI excluding 0, on at least 6 replications."
     )
 
 

@@ -90,5 +90,9 @@ def summary_text(summary: Mapping[str, Any], currency: str = "USD") -> str:
     for (arm, vs), rows in pairs.items():
         lines += ["", f"{arm} - {vs} (paired, 95% CI, Holm p):", *rows]
     if pairs:
-        lines += ["", f"p: {holm_note(summary)}; * significant at 5% (and the CI excludes 0)."]
+        lines += [
+            "",
+            f"p: {holm_note(summary)}; * significant at 5% "
+            "(the CI excludes 0, at least 6 replications).",
+        ]
     return "\n".join([*lines, "", *verdict_lines(summary)])

@@ -278,3 +278,20 @@ def test_a_single_arm_has_nothing_to_compare():
     verdict = summary["verdict"]
     assert verdict["status"] == "single_arm" and verdict["winner"] is None
     assert verdict["text"].startswith("One arm only (only): nothing to compare; net_margin ")
+
+
+def test_no_difference_is_marked_significant_below_six_replications():
+    # a clear, consistent difference: p < 0.05 already at 3 replications, yet no star until 6
+    shared = world(6, seed=5)
+    noise = np.random.default_rng(6).normal(0, 1, 6)
+    for n, significant in ((3, False), (6, True)):
+        summary = summary_of(
+            {
+                "standard": {"net_margin": shared[:n]},
+                "premium": {"net_margin": shared[:n] + 30 + noise[:n]},
+            },
+            ["net_margin"],
+        )
+        (record,) = summary["pairwise"]["net_margin"]
+        assert record["p_holm"] < 0.05
+        assert record["significant"] is significant
