@@ -1,9 +1,11 @@
 """Card testers: bursts of small, round authorisations, many cards from few devices.
 
-Bursts start as a Poisson process on the tester's own stream (``fraud.card_testing.<i>``);
-each is drawn whole when it starts and its probes are handed out window by window, in time
-order. The tester sees only its own probes' answers: with ``adaptive`` it reacts to blocks
-after each window (amounts under the lowest blocked one, spoofed devices, slower probes).
+Bursts start as a Poisson process on the tester's own stream (``fraud.card_testing.<i>``),
+drawn an hour at a time like the arrivals, so they do not depend on the window
+(``engine.batch_s``); each burst is drawn whole and its probes are handed out window by
+window, in time order. The tester sees only its own probes' answers: with ``adaptive`` it
+reacts to blocks after each window (amounts under the lowest blocked one, spoofed devices,
+slower probes).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from paysim.engine.streams import RandomStreams
 from paysim.model.fraud.spec import CardTestingSpec
 
 PROBE_BASE = 1 << 53  # ids of the testers' cards and guest accounts
+HOUR_S = 3600.0
 
 
 class CardTester:
@@ -33,13 +36,17 @@ class CardTester:
         self.gap_factor = 1.0
         self.spoof = spec.spoof_device
         self.bursts = 0
+        self.drawn_until_s = 0.0
 
     def probes(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Probes due in ``[t0, t1)``: times, amounts (reporting), devices, cards."""
-        spec = self.spec
-        n_bursts = self.stream.generator.poisson(spec.bursts_per_day * (t1 - t0) / SECONDS_PER_DAY)
-        for _ in range(int(n_bursts)):
-            self._burst(t0 + self.stream.uniform(1)[0] * (t1 - t0))
+        per_hour = self.spec.bursts_per_day * HOUR_S / SECONDS_PER_DAY
+        while self.drawn_until_s < t1:  # whole hours, whatever the window
+            hour_s = self.drawn_until_s
+            starts = np.sort(self.stream.uniform(int(self.stream.generator.poisson(per_hour))))
+            for start in starts:
+                self._burst(hour_s + start * HOUR_S)
+            self.drawn_until_s = hour_s + HOUR_S
         due = self.pending_t_s < t1
         t_s, amount, device = (self.pending_t_s[due], self.pending_amount[due],
                                self.pending_device[due])  # fmt: skip

@@ -28,6 +28,7 @@ from paysim.model.fraud.codes import (
     STEP_UP_ABANDONED,
     STEP_UP_FAILED,
 )
+from paysim.model.fraud.fingerprints import fingerprint
 from paysim.model.fraud.review import ABANDONED, FULL, SERVED, ReviewQueue
 from paysim.model.fraud.score import RiskScore
 from paysim.model.fraud.signals import (
@@ -48,6 +49,10 @@ if TYPE_CHECKING:
     from paysim.strategies.defence.base import BaseDefence
 
 DAY_S = 86_400.0
+#: probes come from guest accounts on devices they never used before, mostly (assumption:
+#: the takeover attackers' default ``new_device``); their accounts are days old at most
+PROBE_NEW_DEVICE = 0.9
+PROBE_AGE_FACTOR = 0.01
 APPROVED, DECLINED_BY_REVIEW, LEFT_REVIEW = 1, 2, 3  # review_state of a released case
 
 
@@ -83,6 +88,13 @@ class FraudModel:
             first_tester.chargeback_days if first_tester else None,
         )  # fmt: skip
         self.review = scenario.risk.review
+        # probes are recorded on the first corridor: their views show the same markets
+        markets = tuple(m.code for m in scenario.markets)
+        corridor = scenario.demand.corridors[0]
+        self.probe_market = markets.index(corridor.buyer)
+        self.probe_seller_market = markets.index(corridor.seller)
+        buyer_market = scenario.market(corridor.buyer)
+        self.probe_kyc_cdf = np.cumsum([buyer_market.kyc_mix.get(t, 0.0) for t in KYC_TIERS])
         self.queue = ReviewQueue(self.review.analysts, self.review.max_queue)
         self.score = RiskScore(spec.score)
         self.luck = streams.keyed("fraud.screen")
@@ -164,9 +176,9 @@ class FraudModel:
             method=attempts["method"][rows],
             kyc_tier=attempts["kyc_tier"][rows],
             attempt=attempts["attempt"][rows],
-            account_id=sub["buyer_id"],
-            card_id=sub["card_id"],
-            device_id=sub["device_id"],
+            account_id=fingerprint(sub["buyer_id"], "account"),
+            card_id=fingerprint(sub["card_id"], "card"),
+            device_id=fingerprint(sub["device_id"], "device"),
             new_device=attempts["new_device"][rows],
             ip_mismatch=attempts["ip_mismatch"][rows],
             account_age_days=attempts["account_age_days"][rows],
@@ -258,14 +270,19 @@ class FraudModel:
         card: np.ndarray,
     ) -> dict[str, np.ndarray]:  # fmt: skip
         n = t_s.size
-        u = self.luck.uniforms(card, 5)
+        u = self.luck.uniforms(card, 8)
         score = self.score.score(u[:, 0], np.ones(n, bool)).astype(np.float32)
+        age = self.spec.signals.account_age_days.ppf(u[:, 5]) * PROBE_AGE_FACTOR
+        kyc = np.minimum((u[:, 7, None] >= self.probe_kyc_cdf).sum(axis=1), len(KYC_TIERS) - 1)
         view = DefenceView(
-            t_s=t_s, amount_reporting=amount, buyer_market=np.zeros(n, np.intp),
-            seller_market=np.zeros(n, np.intp), method=np.zeros(n, np.int8),
-            kyc_tier=np.zeros(n, np.int8), attempt=np.ones(n, np.int16), account_id=card,
-            card_id=card, device_id=device, new_device=np.ones(n, bool),
-            ip_mismatch=u[:, 1] < 0.5, account_age_days=np.zeros(n),
+            t_s=t_s, amount_reporting=amount,
+            buyer_market=np.full(n, self.probe_market, np.intp),
+            seller_market=np.full(n, self.probe_seller_market, np.intp),
+            method=np.full(n, METHODS.index("card"), np.int8), kyc_tier=kyc.astype(np.int8),
+            attempt=np.ones(n, np.int16), account_id=fingerprint(card, "account"),
+            card_id=fingerprint(card, "card"), device_id=fingerprint(device, "device"),
+            new_device=u[:, 6] < PROBE_NEW_DEVICE, ip_mismatch=u[:, 1] < 0.5,
+            account_age_days=age,
             velocity_card_1h=self.velocity["card"].count(card, t_s),
             velocity_device_1h=self.velocity["device"].count(device, t_s),
             velocity_account_1h=self.velocity["account"].count(card, t_s),
@@ -281,14 +298,13 @@ class FraudModel:
         live = ~stopped & (u[:, 3] < spec.live_share)
         tester.observe(amount, stopped)
         if live.any():
-            self.takeovers.cashouts.card_id.append(card[live])
-            self.takeovers.cashouts.device_id.append(device[live])
+            self.takeovers.cashouts.add(card[live], device[live], t_s[live], u[live, 4])
         declined = ~stopped & ~live
         fee = np.where(declined, spec.decline_fee, 0.0)
         self.totals.probes += n
         self.totals.card_testing_fees += float(fee.sum())
         return {"t_s": t_s, "amount_reporting": amount, "stopped": stopped, "live": live,
-                "stop_code": code,
+                "stop_code": code, "kyc_tier": view.kyc_tier,
                 "action": action, "score": score, "fee_reporting": fee}  # fmt: skip
 
     # -- the log and captures -----------------------------------------------------------
@@ -324,8 +340,9 @@ class FraudModel:
                amount_reporting: np.ndarray, source: int) -> None:  # fmt: skip
         if rows.size:
             self._labels.append({
-                "t_s": t_s, "account_id": attempts["buyer_id"][rows],
-                "card_id": attempts["card_id"][rows], "device_id": attempts["device_id"][rows],
+                "t_s": t_s, "account_id": fingerprint(attempts["buyer_id"][rows], "account"),
+                "card_id": fingerprint(attempts["card_id"][rows], "card"),
+                "device_id": fingerprint(attempts["device_id"][rows], "device"),
                 "amount_reporting": amount_reporting, "is_fraud": is_fraud,
                 "source": np.full(rows.size, source, np.int8),
             })  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from paysim.model.checkout.spec import RiskSpec
 from paysim.model.core.distributions import Distribution, Exponential, Lognormal, Uniform
@@ -84,6 +84,18 @@ class CardTestingSpec(Spec):
 AttackerSpec = Annotated[TakeoverSpec | CardTestingSpec, Field(discriminator="kind")]
 
 
+def _one_attacker_per_kind(attackers: list) -> list:
+    """Attackers are addressed by kind, and their shares split one checkout's fate."""
+    kinds = [a.kind for a in attackers]
+    duplicated = sorted({k for k in kinds if kinds.count(k) > 1})
+    if duplicated:
+        raise ValueError(f"duplicate kind '{duplicated[0]}': give each attacker kind once")
+    total = sum(a.share for a in attackers if isinstance(a, TakeoverSpec))
+    if total > 1.0 + 1e-12:
+        raise ValueError(f"shares sum to {total:.6g}, must be <= 1")
+    return attackers
+
+
 class ScoreSpec(Spec):
     """The platform's risk score (0 to 1, the model's fraud probability).
 
@@ -132,7 +144,9 @@ class StepUpSpec(Spec):
 class FraudSpec(Spec):
     """Attackers (``attackers``, each addressed by its ``kind``), the score and the signals."""
 
-    attackers: list[AttackerSpec] = Field(default_factory=list)
+    attackers: Annotated[list[AttackerSpec], AfterValidator(_one_attacker_per_kind)] = Field(
+        default_factory=list
+    )
     score: ScoreSpec = Field(default_factory=ScoreSpec)
     signals: SignalSpec = Field(default_factory=SignalSpec)
     step_up: StepUpSpec = Field(default_factory=StepUpSpec)

@@ -4,7 +4,7 @@ Each checkout's fraud fate is looked up by its id in the attackers' own keyed st
 (``fraud.takeover``), so the same checkout is the same attacker's in every experiment arm.
 The attacker replaces what the platform sees of the checkout (device, IP, card, amount) and
 what happens after capture (a fraud chargeback). Cash-outs of a card tester take over the
-next checkouts of the window, as many as its probes found live cards.
+first checkouts opened after each live card is ready, one per live card its probes found.
 """
 
 from __future__ import annotations
@@ -20,10 +20,17 @@ from paysim.model.fraud.spec import FraudSpec, TakeoverSpec
 
 TAKEOVER_LUCK = ("kind", "amount", "device", "ip", "dispute", "collision", "age", "pool")
 _U = {name: i for i, name in enumerate(TAKEOVER_LUCK)}
-#: id ranges of instruments and devices no genuine buyer has (attackers' cards and devices)
+#: id ranges of instruments and devices no genuine buyer has (attackers' cards and devices);
+#: views show them only through ``fingerprints.fingerprint``, which hides the ranges
 ATTACKER_CARD_BASE = 1 << 50
 ATTACKER_DEVICE_BASE = 1 << 51
 POPULAR_DEVICE_BASE = 1 << 52
+
+
+#: a live card is used between a quarter of an hour and two hours after its probe (assumption:
+#: testers check a list of cards, then spend them); the lower bound is what keeps cash-outs
+#: independent of windows up to 15 minutes
+CASHOUT_DELAY_S = (900.0, 7200.0)
 
 
 @dataclass
@@ -32,14 +39,25 @@ class CashOuts:
 
     card_id: list[np.ndarray] = field(default_factory=list)
     device_id: list[np.ndarray] = field(default_factory=list)
+    ready_s: list[np.ndarray] = field(default_factory=list)
 
-    def take(self) -> tuple[np.ndarray, np.ndarray]:
-        """All waiting cards and their devices, emptying the queue."""
+    def add(self, cards: np.ndarray, devices: np.ndarray, probe_s: np.ndarray,
+            u: np.ndarray) -> None:  # fmt: skip
+        """Cards found live at ``probe_s``, used after a delay drawn from ``u``."""
+        low, high = CASHOUT_DELAY_S
+        self.card_id.append(cards)
+        self.device_id.append(devices)
+        self.ready_s.append(probe_s + low + u * (high - low))
+
+    def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All waiting cards, their devices and when they are used, by time; empties the queue."""
         if not self.card_id:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        cards, devices = np.concatenate(self.card_id), np.concatenate(self.device_id)
-        self.card_id, self.device_id = [], []
-        return cards, devices
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        ready = np.concatenate(self.ready_s)
+        order = np.argsort(ready, kind="stable")
+        cards, devices = np.concatenate(self.card_id)[order], np.concatenate(self.device_id)[order]
+        self.card_id, self.device_id, self.ready_s = [], [], []
+        return cards, devices, ready[order]
 
 
 class Takeovers:
@@ -128,19 +146,29 @@ class Takeovers:
         )
 
     def _cash_out(self, first, kind, card, device, new_device, ip, age, dispute, amount, u) -> None:
-        """Live tested cards buy the window's first checkouts no other attacker took."""
-        cards, devices = self.cashouts.take()
+        """Live tested cards buy the first checkouts after they are ready no other attacker took."""
+        cards, devices, ready = self.cashouts.take()
         if not cards.size:
             return
-        free = np.flatnonzero(kind == GENUINE)[: cards.size]
-        unused = cards.size - free.size
-        if unused > 0:  # fewer checkouts than cards: the rest wait for the next window
-            self.cashouts.card_id.append(cards[free.size :])
-            self.cashouts.device_id.append(devices[free.size :])
+        genuine = np.flatnonzero(kind == GENUINE)
+        genuine = genuine[np.argsort(first["t_s"][genuine], kind="stable")]
+        # each card (by ready time) takes the first genuine checkout opened after it is ready
+        # and not taken by an earlier card: the same checkouts whatever the window
+        at = np.searchsorted(first["t_s"][genuine], ready, side="left")
+        steps = np.arange(cards.size)
+        at = np.maximum.accumulate(at - steps) + steps
+        used = at < genuine.size
+        if not used.all():  # no checkout after it in this window: it waits for the next
+            self.cashouts.card_id.append(cards[~used])
+            self.cashouts.device_id.append(devices[~used])
+            self.cashouts.ready_s.append(ready[~used])
+        free = genuine[at[used]]
+        cards, devices = cards[used], devices[used]
         k = free.size
         kind[free] = CARD_TESTING
         card[free], device[free] = cards[:k], devices[:k]
-        new_device[free], ip[free], age[free] = True, True, 0.0
+        new_device[free], ip[free] = True, True
+        age[free] = self.spec.signals.account_age_days.ppf(u[free, _U["age"]]) * 0.01
         dispute[free] = self.cashout_dispute_days.ppf(u[free, _U["dispute"]])
         factor = self.cashout_factor.ppf(u[free, _U["amount"]])
         amount[free] = np.maximum(np.rint(amount[free] * factor), 1)

@@ -153,7 +153,7 @@ class FraudLink:
             "outcome": outcome, "decline_code": code, "latency_ms": latency,
             "fee_reporting": fee, "is_fraud": np.ones(n, bool), "fraud_kind": kind,
             "risk_score": probe["score"], "defence_action": probe["action"],
-            "p_success": np.full(n, np.nan, np.float32), "kyc_tier": np.zeros(n, np.int8),
+            "p_success": np.full(n, np.nan, np.float32), "kyc_tier": probe["kyc_tier"],
             "campaign": np.zeros(n, np.int64), "group_buy": np.full(n, -1, np.int64),
             "charged": np.zeros(n, bool), "network": np.zeros(n, np.int16),
             "cross_border": np.zeros(n, bool),

@@ -1,0 +1,29 @@
+"""What the platform sees of an id: a keyed fingerprint, never the simulator's numbering.
+
+The model numbers cards, devices and accounts in ranges (genuine ones by buyer id, attackers'
+above 2**50, probes above 2**53): a view showing those numbers would tell a defence who is
+an attacker. Every id a view or label shows goes through one bijective mixer keyed by its
+kind (SplitMix64's finaliser), so equal ids stay equal (shared and popular devices, a card
+seen again) and every kind's fingerprints spread over one 63-bit range whoever owns them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from paysim.engine.streams import _mix64
+
+#: one salt per kind of id, so a buyer's card, device and account fingerprints differ
+_SALT = {
+    "account": np.uint64(0x6A09E667F3BCC908),
+    "card": np.uint64(0xBB67AE8584CAA73B),
+    "device": np.uint64(0x3C6EF372FE94F82B),
+}
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_ONE = np.uint64(1)
+
+
+def fingerprint(ids: np.ndarray, kind: str) -> np.ndarray:
+    """Non-negative int64 fingerprints of ``ids`` of one ``kind`` (account, card, device)."""
+    mixed = _mix64(np.asarray(ids).astype(np.uint64) * _GOLDEN + _SALT[kind])
+    return (mixed >> _ONE).astype(np.int64)
