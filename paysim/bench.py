@@ -1,4 +1,4 @@
-"""``paysim bench``: the flagship's throughput next to a bare SimPy model, in one process.
+"""``paysim bench``: a scenario's throughput (the flagship by default) next to bare SimPy.
 
 The machines this runs on are noisy, so the figure that matters is the ratio: simulated
 payments per second of the flagship scenario divided by those of the simplest SimPy model of
@@ -20,6 +20,7 @@ import numpy as np
 import simpy
 
 from paysim.experiment.single import simulate
+from paysim.model.spec import Scenario
 from paysim.scenario.loader import load_scenario
 from paysim.scenarios import scenario_path
 
@@ -45,9 +46,20 @@ def bare_simpy_payments_per_s(n_payments: int, seed: int = 0) -> float:
     return n_payments / (time.perf_counter() - start)
 
 
-def flagship_payments_per_s(days: float, seed: int = 0) -> tuple[float, int]:
-    """Attempts per second of the flagship scenario (payments log written to Parquet)."""
-    scenario = load_scenario(scenario_path("flagship"))
+def load_bench_scenario(name: str = "flagship", sets: dict[str, Any] | None = None) -> Scenario:
+    """A shipped scenario by name (or a scenario file), with ``--set`` style overrides."""
+    path = Path(name)
+    if path.suffix not in (".yaml", ".yml"):
+        path = scenario_path(name)
+    return load_scenario(path, sets)
+
+
+def flagship_payments_per_s(
+    days: float, seed: int = 0, scenario: Scenario | None = None
+) -> tuple[float, int]:
+    """Attempts per second of a scenario, the flagship by default (payments log to Parquet)."""
+    if scenario is None:
+        scenario = load_bench_scenario()
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         result = simulate(scenario, seed=seed, days=days, log_path=Path(tmp) / "payments.parquet")
@@ -58,18 +70,22 @@ def flagship_payments_per_s(days: float, seed: int = 0) -> tuple[float, int]:
     return attempts / elapsed, attempts
 
 
-def run_bench(quick: bool = False) -> dict[str, Any]:
-    """Time the flagship and the baseline alternately; keep the best of each."""
+def run_bench(
+    quick: bool = False, scenario: str = "flagship", sets: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Time the scenario and the baseline alternately; keep the best of each."""
     days, repeats = (1.0, 1) if quick else (3.0, 3)
+    loaded = load_bench_scenario(scenario, sets)
     flagship, baseline = [], []
     attempts = 0
     for repeat in range(repeats):
-        rate, attempts = flagship_payments_per_s(days, seed=repeat)
+        rate, attempts = flagship_payments_per_s(days, seed=repeat, scenario=loaded)
         flagship.append(rate)
         baseline.append(bare_simpy_payments_per_s(min(attempts, 300_000), seed=repeat))
     best_flagship, best_baseline = max(flagship), max(baseline)
     return {
-        "scenario": "flagship",
+        "scenario": loaded.name,
+        "overrides": {key: sets[key] for key in sorted(sets or {})},
         "days": days,
         "repeats": repeats,
         "payments": attempts,

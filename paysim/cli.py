@@ -155,6 +155,19 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="flagship throughput against bare SimPy, and the ratio")
     bench.add_argument("--quick", action="store_true", help="one short repeat (seconds)")
     bench.add_argument("--json", action="store_true", help="print JSON")
+    bench.add_argument(
+        "--scenario",
+        default="flagship",
+        help="a shipped scenario's name or a scenario file (default: flagship)",
+    )
+    bench.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. strategies.routing.name=thompson",
+    )
     bench.set_defaults(handler=_bench)
 
     # -- calibrate fx (issue 10) --------------------------------------------------------
@@ -378,12 +391,13 @@ def _report(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from paysim.bench import run_bench
 
-    report = run_bench(quick=args.quick)
+    report = run_bench(quick=args.quick, scenario=args.scenario, sets=_overrides(args.sets))
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         flagship, baseline = report["paysim_payments_per_s"], report["simpy_payments_per_s"]
-        print(f"flagship   {flagship:>12,.0f} payments/s  ({report['payments']:,} payments)")
+        label = report["scenario"][:10]
+        print(f"{label:<10} {flagship:>12,.0f} payments/s  ({report['payments']:,} payments)")
         print(f"bare SimPy {baseline:>12,.0f} payments/s")
         print(f"ratio      {report['ratio']:>12.3f}")
     return EXIT_OK

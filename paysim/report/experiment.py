@@ -1,6 +1,7 @@
 """The report of a finished experiment: ``report.md`` and ``report.html`` with ``figures/``.
 
-The report is built from the study folder alone (``experiment.json`` and ``results.parquet``):
+The report is built from the study folder alone (``experiment.json``, ``results.parquet`` and,
+when the runs recorded any, ``series.parquet``):
 the summary is recomputed from the results, so ``paysim report DIR`` always agrees with the
 data. One list of blocks (headings, paragraphs, tables, images) is rendered twice, once as
 Markdown and once as a self-contained HTML page.
@@ -14,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from paysim.experiment.store import write_atomic
 from paysim.report.figures import write_figures
@@ -376,7 +379,9 @@ def write_report(
     figures_dir = folder / "figures"
     if figures_dir.exists():
         shutil.rmtree(figures_dir)
-    figures = write_figures(summary, results, figures_dir)
+    series_path = folder / "series.parquet"
+    series = pd.read_parquet(series_path) if series_path.exists() else None
+    figures = write_figures(summary, results, figures_dir, series)
     blocks = report_blocks(summary, figures, currency)
     write_atomic(folder / "report.md", render_markdown(blocks))
     write_atomic(folder / "report.html", render_html(blocks, f"paysim: {summary['experiment']}"))

@@ -5,6 +5,7 @@ Nothing here runs a simulation: every plot reads the results table or the summar
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -153,10 +154,22 @@ def plot_sweep(summary: Mapping[str, Any], metric: str, ax: Axes | None = None) 
     return ax
 
 
+# Modules under paysim.report that draw a strategy family's own figures. Each defines
+# ``figures(summary, results, series, folder) -> list[(file name, caption)]`` and returns []
+# when the study has nothing of its family to show.
+FAMILY_FIGURES: tuple[str, ...] = ()
+
+
 def write_figures(
-    summary: Mapping[str, Any], results: pd.DataFrame, folder: Path
+    summary: Mapping[str, Any],
+    results: pd.DataFrame,
+    folder: Path,
+    series: pd.DataFrame | None = None,
 ) -> list[tuple[str, str]]:
-    """Draw the report's figures into ``folder``; returns ``(file name, caption)`` pairs."""
+    """Draw the report's figures into ``folder``; returns ``(file name, caption)`` pairs.
+
+    ``series`` is the study's hourly series (``series.parquet``), when it has any.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     metrics = list(summary["metrics"])
     arms = list(summary["arms"])
@@ -191,6 +204,9 @@ def write_figures(
         fig, ax = _single((6, 3.6))
         plot_sweep(summary, metrics[0], ax)
         written.append(_save(fig, folder / "sweep.png", f"{metrics[0]} across the sweep"))
+    for module_name in FAMILY_FIGURES:
+        module = importlib.import_module(f"paysim.report.{module_name}")
+        written += module.figures(summary, results, series, folder)
     return [(f"figures/{name}", caption) for name, caption in written]
 
 
