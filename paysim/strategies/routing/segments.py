@@ -5,11 +5,15 @@ A segment is a combination of any subset of ``method``, ``buyer_market``, ``curr
 Each payment's fields are packed into one integer code (12 bits a field), and codes are mapped
 to dense ids ``0, 1, 2...`` in the order they are first seen, so state arrays grow one row per
 segment that actually occurs, whatever the number of combinations.
+
+Given how many values each field takes (``sizes``, from the routing context), a segment is
+also looked up in a dense table over every combination, filled as segments are first seen: a
+few array operations per batch, as routers key every chunk of payments and of results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -72,6 +76,9 @@ class Segments:
         card_method: the index of ``card`` among the methods, to add a card/non-card bit
             when ``split_cards`` is set and ``method`` is not a field.
         split_cards: keep card payments in segments of their own.
+        sizes: how many values each field of ``fields`` takes (``network`` not counting -1,
+            ``amount_band`` left out); with it, ids are looked up in a table of every
+            combination (the rows' values must be in range, as the world's views are).
 
     """
 
@@ -81,6 +88,7 @@ class Segments:
         amount_edges: np.ndarray,
         card_method: int = -1,
         split_cards: bool = False,
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
         self.fields = tuple(fields)
         self.amount_edges = amount_edges
@@ -90,6 +98,23 @@ class Segments:
         self._ids = np.empty(0, dtype=np.intp)  # their dense ids
         self.codes_by_id = np.empty(0, dtype=np.int64)
         self.n = 0
+        self._strides: list[tuple[str, int, int]] = []  # (field, stride, top stored value)
+        self._table: np.ndarray | None = None  # dense id per combination, -1: not seen yet
+        if sizes is not None:
+            self._table_for(sizes)
+
+    def _table_for(self, sizes: Mapping[str, int]) -> None:
+        stride = 1
+        for field in self.fields:
+            # a value is stored +1, as in ``codes`` (network -1 is 0)
+            values = len(self.amount_edges) + 1 if field == "amount_band" else sizes[field]
+            self._strides.append((field, stride, values))
+            stride *= values + 1
+        if self.split_cards:
+            self._strides.append(("card", stride, 1))
+            stride *= 2
+        if stride <= 1 << 22:  # else too many combinations for a table: codes only
+            self._table = np.full(stride, -1, dtype=np.intp)
 
     def codes(self, rows: Keyed) -> np.ndarray:
         """The packed code of each row."""
@@ -109,6 +134,28 @@ class Segments:
 
     def ids(self, rows: Keyed) -> np.ndarray:
         """Dense segment id of each row; segments not seen before get new ids."""
+        if self._table is None:
+            return self._ids_of_codes(rows)
+        index = np.zeros(len(rows), dtype=np.uint64)
+        for field, stride, top in self._strides:
+            if field == "amount_band":
+                value = np.searchsorted(self.amount_edges, rows.amount_reporting, side="right")
+            elif field == "card":
+                value = np.asarray(rows.method) == self.card_method
+            else:
+                value = np.asarray(getattr(rows, field))
+            # stored +1 as unsigned: a value below -1 wraps round, so one bound checks both ends
+            stored = (value if field == "card" else value + 1).astype(np.uint64)
+            if stored.size and stored.max() > top:  # beyond the table: by codes, which check
+                return self._ids_of_codes(rows)
+            index += stored * np.uint64(stride)
+        ids = self._table[index]
+        if ids.size and ids.min() < 0:  # segments not seen yet: ids as ``codes`` gives them
+            ids = self._ids_of_codes(rows)
+            self._table[index] = ids
+        return ids
+
+    def _ids_of_codes(self, rows: Keyed) -> np.ndarray:
         code = self.codes(rows)
         if not code.size:
             return np.empty(0, dtype=np.intp)
