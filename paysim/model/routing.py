@@ -157,16 +157,17 @@ def known_before_s(t_s: float, refresh_s: float) -> float:
 class FeedbackQueue:
     """Results on their way back to the router: handed over once they have happened.
 
-    Waiting results are kept as one structured array (a record per result) sorted by when
+    Waiting results are kept as one float64 matrix (a row per ``RoutingFeedback`` field, a
+    column per result: small integers, flags and NaN are exact in it) sorted by when
     they come back, so merging, sorting and handing over the ones back before a time are one
     array operation each, whatever the number of fields; results of newly sent payments are
     merged in only when a delivery needs them.
     """
 
     def __init__(self) -> None:
-        self.rows: np.ndarray | None = None  # structured, sorted by t_s
+        self.rows: np.ndarray | None = None  # [field, result], sorted by t_s
         self.added: list[np.ndarray] = []  # not merged into ``rows`` yet
-        self.dtype: np.dtype | None = None  # the fields' dtypes, as first added
+        self.dtypes: tuple[np.dtype, ...] = ()  # each field's dtype, as first added
         self.earliest_s = math.inf  # when the first waiting result comes back
         self.delivered_before_s = -math.inf  # the router has every result back before this
 
@@ -179,12 +180,9 @@ class FeedbackQueue:
         t_s = columns["t_s"]
         if not len(t_s):
             return
-        if self.dtype is None:
-            self.dtype = np.dtype([(name, columns[name].dtype) for name in _FEEDBACK_FIELDS])
-        rows = np.empty(len(t_s), dtype=self.dtype)
-        for name, values in columns.items():
-            rows[name] = values
-        self.added.append(rows)
+        if not self.dtypes:
+            self.dtypes = tuple(np.asarray(columns[name]).dtype for name in _FEEDBACK_FIELDS)
+        self.added.append(np.array([columns[name] for name in _FEEDBACK_FIELDS], dtype=float))
         self.earliest_s = min(self.earliest_s, float(t_s.min()))
 
     @property
@@ -192,16 +190,16 @@ class FeedbackQueue:
         """The results not handed over yet, sorted by when they come back."""
         if self.added:
             self.rows = self._merge()
-        return [] if self.rows is None else [_feedback(self.rows)]
+        return [] if self.rows is None else [self._feedback(self.rows)]
 
     def _merge(self) -> np.ndarray:
         parts = [] if self.rows is None else [self.rows]
         parts += self.added
         self.added = []
-        rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        t_s = rows["t_s"]
+        rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        t_s = rows[0]
         if t_s.size > 1 and (t_s[1:] < t_s[:-1]).any():
-            rows = rows[np.argsort(t_s, kind="stable")]  # ties keep the order they were sent in
+            rows = rows[:, np.argsort(t_s, kind="stable")]  # ties keep the order they were sent in
         return rows
 
     def deliver(self, router: BaseRouter, before_s: float) -> None:
@@ -210,21 +208,25 @@ class FeedbackQueue:
         if before_s <= self.earliest_s:
             return
         rows = self._merge()
-        t_s = rows["t_s"]
+        t_s = rows[0]
         n_ready = int(np.searchsorted(t_s, before_s, side="left"))
         if n_ready == t_s.size:
             self.rows, self.earliest_s = None, math.inf
         else:
-            self.rows = rows[n_ready:]
+            self.rows = rows[:, n_ready:]
             self.earliest_s = float(t_s[n_ready])
-        router.observe(_feedback(rows[:n_ready]))
+        router.observe(self._feedback(rows[:, :n_ready]))
 
-
-def _feedback(rows: np.ndarray) -> RoutingFeedback:
-    """The results of structured ``rows`` as a ``RoutingFeedback`` of read-only field views."""
-    rows = rows.view()
-    rows.flags.writeable = False  # so are its fields' views: ``_read_only`` copies nothing
-    return RoutingFeedback(**{name: rows[name] for name in _FEEDBACK_FIELDS})
+    def _feedback(self, rows: np.ndarray) -> RoutingFeedback:
+        """``rows`` as a ``RoutingFeedback``, each field in its own dtype."""
+        rows = rows.view()
+        rows.flags.writeable = False  # float fields are views of it: nothing to copy
+        columns = {
+            name: rows[j] if dtype == _FLOAT else rows[j].astype(dtype)
+            for j, (name, dtype) in enumerate(zip(_FEEDBACK_FIELDS, self.dtypes, strict=True))
+        }
+        return RoutingFeedback(**columns)
 
 
 _FEEDBACK_FIELDS = tuple(f.name for f in fields(RoutingFeedback))
+_FLOAT = np.dtype(np.float64)

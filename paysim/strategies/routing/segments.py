@@ -13,6 +13,7 @@ few array operations per batch, as routers key every chunk of payments and of re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -98,23 +99,24 @@ class Segments:
         self._ids = np.empty(0, dtype=np.intp)  # their dense ids
         self.codes_by_id = np.empty(0, dtype=np.int64)
         self.n = 0
-        self._strides: list[tuple[str, int, int]] = []  # (field, stride, top stored value)
+        self._dims: tuple[int, ...] = ()  # the table's axes: values each field takes
         self._table: np.ndarray | None = None  # dense id per combination, -1: not seen yet
         if sizes is not None:
             self._table_for(sizes)
 
     def _table_for(self, sizes: Mapping[str, int]) -> None:
-        stride = 1
-        for field in self.fields:
-            # a value is stored +1, as in ``codes`` (network -1 is 0)
-            values = len(self.amount_edges) + 1 if field == "amount_band" else sizes[field]
-            self._strides.append((field, stride, values))
-            stride *= values + 1
+        dims = [
+            len(self.amount_edges) + 1
+            if field == "amount_band"
+            else sizes[field] + (field == "network")  # network -1 (none) is value 0
+            for field in self.fields
+        ]
         if self.split_cards:
-            self._strides.append(("card", stride, 1))
-            stride *= 2
-        if stride <= 1 << 22:  # else too many combinations for a table: codes only
-            self._table = np.full(stride, -1, dtype=np.intp)
+            dims.append(2)
+        dims = dims or [1]  # no field: one segment
+        if 0 < math.prod(dims) <= 1 << 22:  # else too many combinations for a table
+            self._dims = tuple(dims)
+            self._table = np.full(math.prod(dims), -1, dtype=np.intp)
 
     def codes(self, rows: Keyed) -> np.ndarray:
         """The packed code of each row."""
@@ -136,19 +138,22 @@ class Segments:
         """Dense segment id of each row; segments not seen before get new ids."""
         if self._table is None:
             return self._ids_of_codes(rows)
-        index = np.zeros(len(rows), dtype=np.uint64)
-        for field, stride, top in self._strides:
+        values = []
+        for field in self.fields:
             if field == "amount_band":
-                value = np.searchsorted(self.amount_edges, rows.amount_reporting, side="right")
-            elif field == "card":
-                value = np.asarray(rows.method) == self.card_method
+                values.append(np.searchsorted(self.amount_edges, rows.amount_reporting, "right"))
+            elif field == "network":
+                values.append(np.asarray(rows.network) + 1)
             else:
-                value = np.asarray(getattr(rows, field))
-            # stored +1 as unsigned: a value below -1 wraps round, so one bound checks both ends
-            stored = (value if field == "card" else value + 1).astype(np.uint64)
-            if stored.size and stored.max() > top:  # beyond the table: by codes, which check
-                return self._ids_of_codes(rows)
-            index += stored * np.uint64(stride)
+                values.append(np.asarray(getattr(rows, field)))
+        if self.split_cards:
+            values.append((np.asarray(rows.method) == self.card_method).astype(np.intp))
+        if not values:
+            values.append(np.zeros(len(rows), dtype=np.intp))
+        try:  # a value out of the context's range raises: by codes then, which check
+            index = np.ravel_multi_index(tuple(values), self._dims)
+        except ValueError:
+            return self._ids_of_codes(rows)
         ids = self._table[index]
         if ids.size and ids.min() < 0:  # segments not seen yet: ids as ``codes`` gives them
             ids = self._ids_of_codes(rows)
