@@ -18,21 +18,14 @@ if TYPE_CHECKING:
     from paysim.strategies.routing.base import BaseRouter
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
 def _read_only(record: object) -> None:
     """Replace each array field of a frozen dataclass with a read-only view of it."""
-    kind = type(record)
-    names = _FIELD_NAMES.get(kind)
-    if names is None:  # views are built per routing chunk: look the fields up once per class
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))  # type: ignore[arg-type]
-    for name in names:
-        value = getattr(record, name)
+    values = record.__dict__  # views are built per routing chunk: no per-field lookups
+    for name, value in values.items():
         if isinstance(value, np.ndarray) and value.flags.writeable:
             view = value.view()
             view.flags.writeable = False
-            object.__setattr__(record, name, view)
+            values[name] = view
 
 
 @dataclass(frozen=True)
@@ -96,6 +89,17 @@ class AttemptView:
     def __len__(self) -> int:
         return len(self.t_s)
 
+    def rows(self, start: int, stop: int) -> AttemptView:
+        """The rows ``start:stop``, truth included: read-only views, nothing copied."""
+        truth = self.truth
+        if truth is not None:
+            fee = None if truth.fee_reporting is None else truth.fee_reporting[start:stop]
+            truth = RoutingTruth(truth.p_success[start:stop], fee)
+        columns = {
+            name: value[start:stop] for name, value in self.__dict__.items() if name != "truth"
+        }
+        return AttemptView(**columns, truth=truth)
+
     def take(self, index: np.ndarray) -> AttemptView:
         """The rows ``index`` (an index array or a boolean mask), truth included."""
         truth = self.truth
@@ -153,58 +157,76 @@ def known_before_s(t_s: float, refresh_s: float) -> float:
 class FeedbackQueue:
     """Results on their way back to the router: handed over once they have happened.
 
-    Waiting results are kept as columns sorted by when they come back, so handing over the
-    ones back before a time is a slice; results of newly sent payments are merged in only
-    when a delivery needs them.
+    Waiting results are kept as one float64 matrix (a row per ``RoutingFeedback`` field, a
+    column per result: small integers, flags and NaN are exact in it) sorted by when
+    they come back, so merging, sorting and handing over the ones back before a time are one
+    array operation each, whatever the number of fields; results of newly sent payments are
+    merged in only when a delivery needs them.
     """
 
     def __init__(self) -> None:
-        self.columns: dict[str, np.ndarray] | None = None  # sorted by t_s
-        self.added: list[RoutingFeedback] = []  # not merged into ``columns`` yet
+        self.rows: np.ndarray | None = None  # [field, result], sorted by t_s
+        self.added: list[np.ndarray] = []  # not merged into ``rows`` yet
+        self.dtypes: tuple[np.dtype, ...] = ()  # each field's dtype, as first added
         self.earliest_s = math.inf  # when the first waiting result comes back
         self.delivered_before_s = -math.inf  # the router has every result back before this
 
     def add(self, feedback: RoutingFeedback) -> None:
         """Results of payments just sent (``t_s``: when each result comes back)."""
-        if len(feedback):
-            self.added.append(feedback)
-            self.earliest_s = min(self.earliest_s, float(feedback.t_s.min()))
+        self.add_columns(**{name: getattr(feedback, name) for name in _FEEDBACK_FIELDS})
+
+    def add_columns(self, **columns: np.ndarray) -> None:
+        """``add`` from the ``RoutingFeedback`` fields as arrays (no view built)."""
+        t_s = columns["t_s"]
+        if not len(t_s):
+            return
+        if not self.dtypes:
+            self.dtypes = tuple(np.asarray(columns[name]).dtype for name in _FEEDBACK_FIELDS)
+        self.added.append(np.array([columns[name] for name in _FEEDBACK_FIELDS], dtype=float))
+        self.earliest_s = min(self.earliest_s, float(t_s.min()))
 
     @property
     def waiting(self) -> list[RoutingFeedback]:
         """The results not handed over yet, sorted by when they come back."""
         if self.added:
-            self.columns = self._merge()
-        return [] if self.columns is None else [RoutingFeedback(**self.columns)]
+            self.rows = self._merge()
+        return [] if self.rows is None else [self._feedback(self.rows)]
 
-    def _merge(self) -> dict[str, np.ndarray]:
-        parts = [] if self.columns is None else [self.columns]
-        parts += [{name: getattr(f, name) for name in _FEEDBACK_FIELDS} for f in self.added]
+    def _merge(self) -> np.ndarray:
+        parts = [] if self.rows is None else [self.rows]
+        parts += self.added
         self.added = []
-        if len(parts) == 1:
-            columns = parts[0]
-        else:
-            columns = {name: np.concatenate([p[name] for p in parts]) for name in _FEEDBACK_FIELDS}
-        t_s = columns["t_s"]
+        rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        t_s = rows[0]
         if t_s.size > 1 and (t_s[1:] < t_s[:-1]).any():
-            order = np.argsort(t_s, kind="stable")  # ties keep the order they were sent in
-            columns = {name: v[order] for name, v in columns.items()}
-        return columns
+            rows = rows[:, np.argsort(t_s, kind="stable")]  # ties keep the order they were sent in
+        return rows
 
     def deliver(self, router: BaseRouter, before_s: float) -> None:
         """Hand ``router`` every result back before ``before_s``, in the order they came back."""
         self.delivered_before_s = max(self.delivered_before_s, before_s)
         if before_s <= self.earliest_s:
             return
-        columns = self._merge()
-        t_s = columns["t_s"]
+        rows = self._merge()
+        t_s = rows[0]
         n_ready = int(np.searchsorted(t_s, before_s, side="left"))
         if n_ready == t_s.size:
-            self.columns, self.earliest_s = None, math.inf
+            self.rows, self.earliest_s = None, math.inf
         else:
-            self.columns = {name: v[n_ready:] for name, v in columns.items()}
+            self.rows = rows[:, n_ready:]
             self.earliest_s = float(t_s[n_ready])
-        router.observe(RoutingFeedback(**{k: v[:n_ready] for k, v in columns.items()}))
+        router.observe(self._feedback(rows[:, :n_ready]))
+
+    def _feedback(self, rows: np.ndarray) -> RoutingFeedback:
+        """``rows`` as a ``RoutingFeedback``, each field in its own dtype."""
+        rows = rows.view()
+        rows.flags.writeable = False  # float fields are views of it: nothing to copy
+        columns = {
+            name: rows[j] if dtype == _FLOAT else rows[j].astype(dtype)
+            for j, (name, dtype) in enumerate(zip(_FEEDBACK_FIELDS, self.dtypes, strict=True))
+        }
+        return RoutingFeedback(**columns)
 
 
 _FEEDBACK_FIELDS = tuple(f.name for f in fields(RoutingFeedback))
+_FLOAT = np.dtype(np.float64)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import TYPE_CHECKING
 
@@ -56,7 +55,6 @@ from paysim.model.routing import (
     AttemptView,
     FeedbackQueue,
     RoutingContext,
-    RoutingFeedback,
     RoutingTruth,
     known_before_s,
 )
@@ -109,9 +107,9 @@ def routing_context(
     )
 
 
-def _truth_rows(truth: ChannelTruth, rows: np.ndarray) -> ChannelTruth:
-    """The rows of ``truth`` for some of its payments."""
-    parts = {f.name: getattr(truth, f.name) for f in dataclasses.fields(truth)}
+def _truth_rows(truth: ChannelTruth, rows: slice) -> ChannelTruth:
+    """The rows of ``truth`` for a run of its payments (views, nothing copied)."""
+    parts = truth.__dict__
     return ChannelTruth(**{k: None if v is None else v[rows] for k, v in parts.items()})
 
 
@@ -461,13 +459,19 @@ class World:
         if self.limiters:
             retry_from_s = t_s + self.order.retry_gap_s(attempts["attempt"], luck)
         truth = self._truth(attempts, amount_reporting)  # the same whatever is routed
+        # what the router is shown depends on nothing routed in the round either (but the
+        # channels a cascade has tried): built once, each chunk gets a slice of it
+        candidates = self.channels.candidates(
+            attempts["buyer_market"], attempts["method"], truth.network
+        )
+        view = None
+        if self.cascade is None:
+            view = self._view(attempts, amount_reporting, truth, candidates)
         result_from_s = None
         if self.refresh_s == 0 and self.order.lookahead:
-            candidates = self.channels.candidates(
-                attempts["buyer_market"], attempts["method"], truth.network
-            )
             soonest_ms = self.channels.earliest_result_ms(truth, candidates, luck[:, 1])
             result_from_s = t_s + soonest_ms / 1000.0
+        columns = attempts.columns
         pos = 0
         while pos < attempts.n and t_s[pos] <= until_s:
             self.feedback.deliver(self.router, known_before_s(float(t_s[pos]), self.refresh_s))
@@ -475,14 +479,16 @@ class World:
             if result_from_s is not None:
                 lookahead = (self.feedback.earliest_s, result_from_s)
             end = self.order.chunk_end(t_s, pos, until_s, retry_from_s, lookahead)
-            rows = np.arange(pos, end)
-            chunk = attempts.take(rows)
+            rows = slice(pos, end)  # chunks are runs of the time-sorted attempts: views
+            chunk = Batch({k: v[rows] for k, v in columns.items()}, end - pos)
+            chunk_luck = luck[rows]
             result, channel = self._send_chunk(
-                chunk, amount_reporting[rows], luck[rows], _truth_rows(truth, rows)
-            )
+                chunk, amount_reporting[rows], chunk_luck, _truth_rows(truth, rows),
+                None if view is None else view.rows(pos, end),
+            )  # fmt: skip
             results.append(result)
             channels.append(channel)
-            retry_s = self.order.retry_times_s(chunk, result, luck[rows])
+            retry_s = self.order.retry_times_s(chunk, result, chunk_luck)
             retry_s = retry_s[retry_s < t1]
             if retry_s.size:
                 until_s = min(until_s, float(retry_s.min()))
@@ -652,11 +658,15 @@ class World:
         amount_reporting: np.ndarray,
         luck: np.ndarray,
         truth: ChannelTruth | None = None,
+        view: AttemptView | None = None,
     ) -> tuple[ChannelResult, np.ndarray]:
-        """Route attempts and let their channels answer, all at once."""
+        """Route attempts and let their channels answer, all at once (``view``: if built)."""
         if truth is None:
             truth = self._truth(attempts, amount_reporting)
-        view, channel = self._route(attempts, amount_reporting, truth)
+        if view is None:
+            view, channel = self._route(attempts, amount_reporting, truth)
+        else:
+            channel = self._choose(view)
         result, best_p = self._answer(attempts, luck, channel, truth, view.candidates)
         self._note_sent(view, channel, result, best_p)
         return result, channel
@@ -665,17 +675,29 @@ class World:
         self, attempts: Batch, amount_reporting: np.ndarray, truth: ChannelTruth
     ) -> tuple[AttemptView, np.ndarray]:
         """The view the router is shown and its channel for each attempt, checked."""
-        t_s, market, method = attempts["t_s"], attempts["buyer_market"], attempts["method"]
-        network = truth.network
-        candidates = self.channels.candidates(market, method, network)
+        view = self._view(attempts, amount_reporting, truth)
+        return view, self._choose(view)
+
+    def _view(
+        self,
+        attempts: Batch,
+        amount_reporting: np.ndarray,
+        truth: ChannelTruth,
+        candidates: np.ndarray | None = None,
+    ) -> AttemptView:
+        """What the router is shown of the attempts (``candidates``: the channels' own)."""
+        if candidates is None:
+            candidates = self.channels.candidates(
+                attempts["buyer_market"], attempts["method"], truth.network
+            )
         if self.cascade is not None:
             candidates = self.cascade.untried(candidates, attempts["checkout_id"])
-        view = AttemptView(
-            t_s=t_s,
-            buyer_market=market,
-            method=method,
+        return AttemptView(
+            t_s=attempts["t_s"],
+            buyer_market=attempts["buyer_market"],
+            method=attempts["method"],
             currency=attempts["currency"],
-            network=network,
+            network=truth.network,
             amount_reporting=amount_reporting,
             attempt=attempts["attempt"],
             previous_channel=attempts["previous_channel"],
@@ -683,13 +705,17 @@ class World:
             # only a labelled bound (``oracle``) is handed the simulator's truth
             truth=RoutingTruth(p_success=truth.p) if self.router.reads_truth else None,
         )
+
+    def _choose(self, view: AttemptView) -> np.ndarray:
+        """The router's channel for each payment of ``view``, checked."""
         channel = np.asarray(self.router.choose(view), dtype=np.intp)
-        if channel.shape != (attempts.n,) or not candidates[np.arange(attempts.n), channel].all():
+        n = len(view)
+        if channel.shape != (n,) or not view.candidates[np.arange(n), channel].all():
             raise PaysimError(
                 f"routing strategy '{getattr(self.router, 'name', self.router)}' "
                 "chose a channel that cannot take the payment"
             )
-        return view, channel
+        return channel
 
     def _truth(self, attempts: Batch, amount_reporting: np.ndarray) -> ChannelTruth:
         """What every channel would do with each attempt, at its time (``ChannelTable.truth``).
@@ -736,15 +762,13 @@ class World:
     def _queue_feedback(
         self, view: AttemptView, reached: np.ndarray, channel: np.ndarray, result: ChannelResult
     ) -> None:
-        self.feedback.add(
-            RoutingFeedback(
-                t_s=view.t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
-                channel=channel, buyer_market=view.buyer_market, method=view.method,
-                currency=view.currency, network=view.network,
-                amount_reporting=view.amount_reporting,
-                succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
-                latency_ms=result.latency_ms, decline_code=result.decline_code,
-            )
+        self.feedback.add_columns(
+            t_s=view.t_s + np.where(reached, result.latency_ms, 0.0) / 1000.0,
+            channel=channel, buyer_market=view.buyer_market, method=view.method,
+            currency=view.currency, network=view.network,
+            amount_reporting=view.amount_reporting,
+            succeeded=result.outcome == SUCCEEDED, outcome=result.outcome,
+            latency_ms=result.latency_ms, decline_code=result.decline_code,
         )  # fmt: skip
 
     def _capture(

@@ -67,6 +67,12 @@ class LearningRouter(BaseRouter):
             check_edges("amount_band_edges_reporting", self.amount_band_edges_reporting),
             card_method=card,
             split_cards=self.split_cards,
+            sizes={
+                "method": len(context.methods),
+                "buyer_market": len(context.markets),
+                "currency": len(context.currencies),
+                "network": len(context.network_ids),
+            },
         )
         self.fees = FeeModel(context)
         self.n_segments = 0

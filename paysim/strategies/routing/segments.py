@@ -5,11 +5,16 @@ A segment is a combination of any subset of ``method``, ``buyer_market``, ``curr
 Each payment's fields are packed into one integer code (12 bits a field), and codes are mapped
 to dense ids ``0, 1, 2...`` in the order they are first seen, so state arrays grow one row per
 segment that actually occurs, whatever the number of combinations.
+
+Given how many values each field takes (``sizes``, from the routing context), a segment is
+also looked up in a dense table over every combination, filled as segments are first seen: a
+few array operations per batch, as routers key every chunk of payments and of results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -72,6 +77,9 @@ class Segments:
         card_method: the index of ``card`` among the methods, to add a card/non-card bit
             when ``split_cards`` is set and ``method`` is not a field.
         split_cards: keep card payments in segments of their own.
+        sizes: how many values each field of ``fields`` takes (``network`` not counting -1,
+            ``amount_band`` left out); with it, ids are looked up in a table of every
+            combination (the rows' values must be in range, as the world's views are).
 
     """
 
@@ -81,6 +89,7 @@ class Segments:
         amount_edges: np.ndarray,
         card_method: int = -1,
         split_cards: bool = False,
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
         self.fields = tuple(fields)
         self.amount_edges = amount_edges
@@ -90,6 +99,24 @@ class Segments:
         self._ids = np.empty(0, dtype=np.intp)  # their dense ids
         self.codes_by_id = np.empty(0, dtype=np.int64)
         self.n = 0
+        self._dims: tuple[int, ...] = ()  # the table's axes: values each field takes
+        self._table: np.ndarray | None = None  # dense id per combination, -1: not seen yet
+        if sizes is not None:
+            self._table_for(sizes)
+
+    def _table_for(self, sizes: Mapping[str, int]) -> None:
+        dims = [
+            len(self.amount_edges) + 1
+            if field == "amount_band"
+            else sizes[field] + (field == "network")  # network -1 (none) is value 0
+            for field in self.fields
+        ]
+        if self.split_cards:
+            dims.append(2)
+        dims = dims or [1]  # no field: one segment
+        if 0 < math.prod(dims) <= 1 << 22:  # else too many combinations for a table
+            self._dims = tuple(dims)
+            self._table = np.full(math.prod(dims), -1, dtype=np.intp)
 
     def codes(self, rows: Keyed) -> np.ndarray:
         """The packed code of each row."""
@@ -109,6 +136,31 @@ class Segments:
 
     def ids(self, rows: Keyed) -> np.ndarray:
         """Dense segment id of each row; segments not seen before get new ids."""
+        if self._table is None:
+            return self._ids_of_codes(rows)
+        values = []
+        for field in self.fields:
+            if field == "amount_band":
+                values.append(np.searchsorted(self.amount_edges, rows.amount_reporting, "right"))
+            elif field == "network":
+                values.append(np.asarray(rows.network) + 1)
+            else:
+                values.append(np.asarray(getattr(rows, field)))
+        if self.split_cards:
+            values.append((np.asarray(rows.method) == self.card_method).astype(np.intp))
+        if not values:
+            values.append(np.zeros(len(rows), dtype=np.intp))
+        try:  # a value out of the context's range raises: by codes then, which check
+            index = np.ravel_multi_index(tuple(values), self._dims)
+        except ValueError:
+            return self._ids_of_codes(rows)
+        ids = self._table[index]
+        if ids.size and ids.min() < 0:  # segments not seen yet: ids as ``codes`` gives them
+            ids = self._ids_of_codes(rows)
+            self._table[index] = ids
+        return ids
+
+    def _ids_of_codes(self, rows: Keyed) -> np.ndarray:
         code = self.codes(rows)
         if not code.size:
             return np.empty(0, dtype=np.intp)

@@ -72,9 +72,9 @@ class Cumulative(Counts):
 
     def add(self, segment: np.ndarray, channel: np.ndarray, reward: np.ndarray) -> None:
         """Count a batch of results."""
-        flat = segment * self.n_channels + channel
-        self.n += self._bincount(flat)
-        self.s += self._bincount(flat, reward)
+        # counts and sums of 0/1 rewards are whole numbers: exact in any order of addition
+        np.add.at(self.n, (segment, channel), 1.0)
+        np.add.at(self.s, (segment, channel), reward)
 
 
 class Discounted(Counts):
@@ -171,17 +171,20 @@ class SharedWindow(Counts):
         if not segment.size:
             return
         order, rank, keys, counts = ranks(segment)
-        keep = rank >= np.repeat(counts, counts) - self.window
-        seg, ch, r = segment[order][keep], channel[order][keep], reward[order][keep]
-        slots = (self.total[seg] + rank[keep]) % self.window
+        seg, ch, r = segment[order], channel[order], reward[order]
+        if counts.max() > self.window:  # only each segment's last ``size`` stay
+            keep = rank >= np.repeat(counts, counts) - self.window
+            seg, ch, r, rank = seg[keep], ch[keep], r[keep], rank[keep]
+        slots = (self.total[seg] + rank) % self.window
+        # counts and sums of 0/1 rewards are whole numbers: exact in any order of addition
         old = self.channel[seg, slots]
-        gone = old >= 0
-        old_flat = seg[gone] * self.n_channels + old[gone]
-        self.n -= self._bincount(old_flat)
-        self.s -= self._bincount(old_flat, self.reward[seg, slots][gone].astype(np.float64))
+        gone = np.flatnonzero(old >= 0)
+        if gone.size:
+            old_seg, old_slots = seg[gone], slots[gone]
+            np.subtract.at(self.n, (old_seg, old[gone]), 1.0)
+            np.subtract.at(self.s, (old_seg, old[gone]), self.reward[old_seg, old_slots])
         self.channel[seg, slots] = ch
         self.reward[seg, slots] = r
-        new_flat = seg * self.n_channels + ch
-        self.n += self._bincount(new_flat)
-        self.s += self._bincount(new_flat, r.astype(np.float64))
+        np.add.at(self.n, (seg, ch), 1.0)
+        np.add.at(self.s, (seg, ch), r)
         self.total[keys] += counts
