@@ -74,6 +74,15 @@ class FraudTotals:
     review_backlog_max: int = 0
 
 
+def _valid_actions(action: np.ndarray) -> bool:
+    """Whether every action is one of the four (integers checked by range: no set lookup)."""
+    if not action.size:
+        return True
+    if action.dtype.kind in "iu":
+        return bool(action.min() >= APPROVE and action.max() <= REVIEW)
+    return bool(np.isin(action, (APPROVE, DECLINE, STEP_UP, REVIEW)).all())
+
+
 class FraudModel:
     """Attackers, signals and the review team of one replication."""
 
@@ -98,7 +107,7 @@ class FraudModel:
         self.queue = ReviewQueue(self.review.analysts, self.review.max_queue)
         self.score = RiskScore(spec.score)
         self.luck = streams.keyed("fraud.screen")
-        self.velocity = {k: VelocityCounter() for k in ("card", "device", "account")}
+        self.velocity = VelocityCounter(n_kinds=3)  # card, device, account
         self.totals = FraudTotals()
         self.defence = defence
         self.learns = bool(getattr(defence, "learns_from_labels", False))
@@ -168,6 +177,9 @@ class FraudModel:
     ) -> np.ndarray:
         sub = {k: attempts[k][rows] for k in ("t_s", "card_id", "device_id", "buyer_id")}
         t_s = sub["t_s"]
+        card_v, device_v, account_v = self.velocity.count(
+            np.stack([sub["card_id"], sub["device_id"], sub["buyer_id"]]), t_s
+        )
         view = DefenceView(
             t_s=t_s,
             amount_reporting=amount_reporting[rows],
@@ -182,16 +194,16 @@ class FraudModel:
             new_device=attempts["new_device"][rows],
             ip_mismatch=attempts["ip_mismatch"][rows],
             account_age_days=attempts["account_age_days"][rows],
-            velocity_card_1h=self.velocity["card"].count(sub["card_id"], t_s),
-            velocity_device_1h=self.velocity["device"].count(sub["device_id"], t_s),
-            velocity_account_1h=self.velocity["account"].count(sub["buyer_id"], t_s),
+            velocity_card_1h=card_v,
+            velocity_device_1h=device_v,
+            velocity_account_1h=account_v,
             risk_score=score[rows],
         )
         return self._checked(self.defence.decide(view), len(rows))
 
     def _checked(self, action: Any, n: int) -> np.ndarray:
         action = np.asarray(action)
-        if action.shape != (n,) or not np.isin(action, (APPROVE, DECLINE, STEP_UP, REVIEW)).all():
+        if action.shape != (n,) or not _valid_actions(action):
             raise PaysimError(
                 f"defence strategy '{getattr(self.defence, 'name', self.defence)}' must return "
                 "one action (0 approve, 1 decline, 2 step_up, 3 review) per attempt"
@@ -274,6 +286,7 @@ class FraudModel:
         score = self.score.score(u[:, 0], np.ones(n, bool)).astype(np.float32)
         age = self.spec.signals.account_age_days.ppf(u[:, 5]) * PROBE_AGE_FACTOR
         kyc = np.minimum((u[:, 7, None] >= self.probe_kyc_cdf).sum(axis=1), len(KYC_TIERS) - 1)
+        card_v, device_v, account_v = self.velocity.count(np.stack([card, device, card]), t_s)
         view = DefenceView(
             t_s=t_s, amount_reporting=amount,
             buyer_market=np.full(n, self.probe_market, np.intp),
@@ -283,9 +296,8 @@ class FraudModel:
             card_id=fingerprint(card, "card"), device_id=fingerprint(device, "device"),
             new_device=u[:, 6] < PROBE_NEW_DEVICE, ip_mismatch=u[:, 1] < 0.5,
             account_age_days=age,
-            velocity_card_1h=self.velocity["card"].count(card, t_s),
-            velocity_device_1h=self.velocity["device"].count(device, t_s),
-            velocity_account_1h=self.velocity["account"].count(card, t_s),
+            velocity_card_1h=card_v, velocity_device_1h=device_v,
+            velocity_account_1h=account_v,
             risk_score=score,
         )  # fmt: skip
         action = self._checked(self.defence.decide(view), n)

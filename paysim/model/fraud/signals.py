@@ -16,13 +16,20 @@ import numpy as np
 APPROVE, DECLINE, STEP_UP, REVIEW = 0, 1, 2, 3  # payments_log.DEFENCE_ACTIONS
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _read_only(record: object) -> None:
-    for field in dataclasses.fields(record):  # type: ignore[arg-type]
-        value = getattr(record, field.name)
+    cls = type(record)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:  # dataclasses.fields is slow: looked up once per class
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(record))  # type: ignore[arg-type]
+    for name in names:
+        value = getattr(record, name)
         if isinstance(value, np.ndarray) and value.flags.writeable:
             view = value.view()
             view.flags.writeable = False
-            object.__setattr__(record, field.name, view)
+            object.__setattr__(record, name, view)
 
 
 @dataclass(frozen=True)
@@ -90,35 +97,50 @@ class VelocityCounter:
     Keys are hashed into ``n_slots`` slots: a few unrelated keys share a slot, as counters in
     a real velocity store do. ``count`` gives each row the decayed count of the earlier rows
     with its key (previous windows and earlier rows of the batch), then adds the rows.
+    ``n_kinds`` counters (card, device, account) live side by side and are counted in one
+    call, one row of keys each: one set of array operations per window, not one per kind.
     """
 
-    def __init__(self, n_slots: int = 1 << 18, tau_s: float = 3600.0) -> None:
+    def __init__(self, n_slots: int = 1 << 18, tau_s: float = 3600.0, n_kinds: int = 1) -> None:
         self.n_slots = n_slots
         self.tau_s = tau_s
-        self.value = np.zeros(n_slots)
-        self.at_s = np.zeros(n_slots)
+        self.value = np.zeros((n_kinds, n_slots))
+        self.at_s = np.zeros((n_kinds, n_slots))
 
     def count(self, keys: np.ndarray, t_s: np.ndarray) -> np.ndarray:
-        """Decayed counts before each row; rows must be sorted by time."""
-        n = len(keys)
+        """Decayed counts before each row; rows must be sorted by time.
+
+        ``keys`` is one array (a single counter) or ``n_kinds`` rows of keys for the same
+        attempts; the counts have the same shape.
+        """
+        keys = np.asarray(keys)
+        n = keys.shape[-1]
         if not n:
-            return np.zeros(0)
-        if n > 1 and (np.diff(t_s) < 0).any():
+            return np.zeros(keys.shape)
+        if n > 1 and (t_s[1:] < t_s[:-1]).any():
             raise ValueError("velocity counts need attempts in time order")
-        slot = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
+        rows = keys.reshape(-1, n)
+        kinds = np.arange(rows.shape[0])[:, None]
+        slot = (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
         slot = (slot % np.uint64(self.n_slots)).astype(np.int64)
-        order = np.argsort(slot, kind="stable")  # rows come in time order: kept within a slot
-        s, t = slot[order], t_s[order]
-        carried = self.value[s] * np.exp(-np.maximum(t - self.at_s[s], 0.0) / self.tau_s)
-        w = np.exp((t - t.max()) / self.tau_s)
-        csum = np.cumsum(w)
-        start = np.r_[True, s[1:] != s[:-1]]
-        group_first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
-        before = csum - w - (csum[group_first] - w[group_first])
-        counts = carried + before / w
-        last = np.r_[s[1:] != s[:-1], True]
-        self.value[s[last]] = counts[last] + 1.0
-        self.at_s[s[last]] = t[last]
-        out = np.empty(n)
-        out[order] = counts
-        return out
+        # rows come in time order: a stable sort keeps them so within a slot
+        order = np.argsort(slot, axis=1, kind="stable")
+        s, t = np.take_along_axis(slot, order, axis=1), t_s[order]
+        carried = self.value[kinds, s] * np.exp(-np.maximum(t - self.at_s[kinds, s], 0.0) / self.tau_s)
+        w = np.exp((t - t_s.max()) / self.tau_s)
+        csum = np.cumsum(w, axis=1)
+        new_slot = s[:, 1:] != s[:, :-1]
+        start = np.ones(s.shape, dtype=bool)
+        start[:, 1:] = new_slot
+        group_first = np.maximum.accumulate(np.where(start, np.arange(n), 0), axis=1)
+        first_csum = np.take_along_axis(csum, group_first, axis=1)
+        first_w = np.take_along_axis(w, group_first, axis=1)
+        counts = carried + (csum - w - (first_csum - first_w)) / w
+        last = np.ones(s.shape, dtype=bool)
+        last[:, :-1] = new_slot
+        kind_at = np.nonzero(last)[0]
+        self.value[kind_at, s[last]] = counts[last] + 1.0
+        self.at_s[kind_at, s[last]] = t[last]
+        out = np.empty(rows.shape)
+        np.put_along_axis(out, order, counts, axis=1)
+        return out.reshape(keys.shape)

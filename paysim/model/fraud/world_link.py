@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from paysim.model.spec import Scenario
     from paysim.strategies.defence.base import BaseDefence
 
+_IS_ABANDON = np.isin(np.arange(len(CODES_WITH_FRAUD)), ABANDON_CODES)  # by decline code
 PROBE_LATENCY_MS = 300.0  # a card round trip is typically 200-500 ms (parameters.md)
 
 
@@ -93,7 +94,7 @@ class FraudLink:
 
     def mark_abandoned(self, results: Any) -> None:
         """Buyers who gave up at the challenge or in review: outcome ``abandoned``."""
-        left = np.isin(results.code, ABANDON_CODES)
+        left = _IS_ABANDON[results.code]
         if left.any():
             results.outcome[left] = ABANDONED
 
