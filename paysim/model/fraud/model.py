@@ -28,7 +28,7 @@ from paysim.model.fraud.codes import (
     STEP_UP_ABANDONED,
     STEP_UP_FAILED,
 )
-from paysim.model.fraud.fingerprints import fingerprint
+from paysim.model.fraud.fingerprints import fingerprint, fingerprints
 from paysim.model.fraud.review import ABANDONED, FULL, SERVED, ReviewQueue
 from paysim.model.fraud.score import RiskScore
 from paysim.model.fraud.signals import (
@@ -175,11 +175,10 @@ class FraudModel:
     def _decide(
         self, attempts: Batch, amount_reporting: np.ndarray, score: np.ndarray, rows: np.ndarray
     ) -> np.ndarray:
-        sub = {k: attempts[k][rows] for k in ("t_s", "card_id", "device_id", "buyer_id")}
-        t_s = sub["t_s"]
-        card_v, device_v, account_v = self.velocity.count(
-            np.stack([sub["card_id"], sub["device_id"], sub["buyer_id"]]), t_s
-        )
+        t_s = attempts["t_s"][rows]
+        ids = np.stack([attempts["card_id"], attempts["device_id"], attempts["buyer_id"]])[:, rows]
+        card_v, device_v, account_v = self.velocity.count(ids, t_s)
+        card_f, device_f, account_f = fingerprints(ids)
         view = DefenceView(
             t_s=t_s,
             amount_reporting=amount_reporting[rows],
@@ -188,9 +187,9 @@ class FraudModel:
             method=attempts["method"][rows],
             kyc_tier=attempts["kyc_tier"][rows],
             attempt=attempts["attempt"][rows],
-            account_id=fingerprint(sub["buyer_id"], "account"),
-            card_id=fingerprint(sub["card_id"], "card"),
-            device_id=fingerprint(sub["device_id"], "device"),
+            account_id=account_f,
+            card_id=card_f,
+            device_id=device_f,
             new_device=attempts["new_device"][rows],
             ip_mismatch=attempts["ip_mismatch"][rows],
             account_age_days=attempts["account_age_days"][rows],
@@ -286,14 +285,16 @@ class FraudModel:
         score = self.score.score(u[:, 0], np.ones(n, bool)).astype(np.float32)
         age = self.spec.signals.account_age_days.ppf(u[:, 5]) * PROBE_AGE_FACTOR
         kyc = np.minimum((u[:, 7, None] >= self.probe_kyc_cdf).sum(axis=1), len(KYC_TIERS) - 1)
-        card_v, device_v, account_v = self.velocity.count(np.stack([card, device, card]), t_s)
+        ids = np.stack([card, device, card])
+        card_v, device_v, account_v = self.velocity.count(ids, t_s)
+        card_f, device_f, account_f = fingerprints(ids)
         view = DefenceView(
             t_s=t_s, amount_reporting=amount,
             buyer_market=np.full(n, self.probe_market, np.intp),
             seller_market=np.full(n, self.probe_seller_market, np.intp),
             method=np.full(n, METHODS.index("card"), np.int8), kyc_tier=kyc.astype(np.int8),
-            attempt=np.ones(n, np.int16), account_id=fingerprint(card, "account"),
-            card_id=fingerprint(card, "card"), device_id=fingerprint(device, "device"),
+            attempt=np.ones(n, np.int16), account_id=account_f, card_id=card_f,
+            device_id=device_f,
             new_device=u[:, 6] < PROBE_NEW_DEVICE, ip_mismatch=u[:, 1] < 0.5,
             account_age_days=age,
             velocity_card_1h=card_v, velocity_device_1h=device_v,

@@ -106,6 +106,7 @@ class VelocityCounter:
         self.tau_s = tau_s
         self.value = np.zeros((n_kinds, n_slots))
         self.at_s = np.zeros((n_kinds, n_slots))
+        self.kind_offset = np.arange(n_kinds) * n_slots
 
     def count(self, keys: np.ndarray, t_s: np.ndarray) -> np.ndarray:
         """Decayed counts before each row; rows must be sorted by time.
@@ -119,28 +120,29 @@ class VelocityCounter:
             return np.zeros(keys.shape)
         if n > 1 and (t_s[1:] < t_s[:-1]).any():
             raise ValueError("velocity counts need attempts in time order")
-        rows = keys.reshape(-1, n)
-        kinds = np.arange(rows.shape[0])[:, None]
-        slot = (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
+        n_kinds = keys.size // n
+        slot = (keys.reshape(-1).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
         slot = (slot % np.uint64(self.n_slots)).astype(np.int64)
-        # rows come in time order: a stable sort keeps them so within a slot
-        order = np.argsort(slot, axis=1, kind="stable")
-        s, t = np.take_along_axis(slot, order, axis=1), t_s[order]
-        carried = self.value[kinds, s] * np.exp(-np.maximum(t - self.at_s[kinds, s], 0.0) / self.tau_s)
+        if n_kinds > 1:  # one table of n_kinds * n_slots: kind k's slots are offset by k
+            slot.reshape(n_kinds, n)[:] += self.kind_offset[:n_kinds, None]
+        # rows come in time order: a stable sort keeps them so within a slot, and each
+        # kind's rows stay in a block of n (its slots are all below the next kind's)
+        order = np.argsort(slot, kind="stable")
+        s = slot[order]
+        t = t_s[order % n] if n_kinds > 1 else t_s[order]
+        value, at_s = self.value.reshape(-1), self.at_s.reshape(-1)
+        carried = value[s] * np.exp(np.minimum(at_s[s] - t, 0.0) / self.tau_s)
         w = np.exp((t - t_s.max()) / self.tau_s)
-        csum = np.cumsum(w, axis=1)
-        new_slot = s[:, 1:] != s[:, :-1]
-        start = np.ones(s.shape, dtype=bool)
-        start[:, 1:] = new_slot
-        group_first = np.maximum.accumulate(np.where(start, np.arange(n), 0), axis=1)
-        first_csum = np.take_along_axis(csum, group_first, axis=1)
-        first_w = np.take_along_axis(w, group_first, axis=1)
-        counts = carried + (csum - w - (first_csum - first_w)) / w
-        last = np.ones(s.shape, dtype=bool)
-        last[:, :-1] = new_slot
-        kind_at = np.nonzero(last)[0]
-        self.value[kind_at, s[last]] = counts[last] + 1.0
-        self.at_s[kind_at, s[last]] = t[last]
-        out = np.empty(rows.shape)
-        np.put_along_axis(out, order, counts, axis=1)
+        csum = np.cumsum(w.reshape(n_kinds, n), axis=1).reshape(-1)  # per kind, as if alone
+        start = np.ones(s.size, dtype=bool)  # the first row of its slot
+        np.not_equal(s[1:], s[:-1], out=start[1:])
+        last = np.ones(s.size, dtype=bool)  # the last row of its slot
+        last[:-1] = start[1:]
+        group_first = np.maximum.accumulate(np.where(start, np.arange(s.size), 0))
+        counts = carried + (csum - w - (csum[group_first] - w[group_first])) / w
+        s_last = s[last]
+        value[s_last] = counts[last] + 1.0
+        at_s[s_last] = t[last]
+        out = np.empty(s.size)
+        out[order] = counts
         return out.reshape(keys.shape)
