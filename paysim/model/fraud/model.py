@@ -19,6 +19,7 @@ from paysim.model.channels.declines import NO_CODE
 from paysim.model.checkout.spec import KYC_TIERS
 from paysim.model.core.batch import ATTEMPTS_PER_KEY, Batch
 from paysim.model.core.spec_types import METHODS
+from paysim.model.demand.churn import BuyerChurn
 from paysim.model.fraud.card_testing import CardTester, amount_cap
 from paysim.model.fraud.codes import (
     FRAUD_DECLINED,
@@ -72,6 +73,8 @@ class FraudTotals:
     card_testing_fees: float = 0.0
     review_mean_wait_h: float = 0.0
     review_backlog_max: int = 0
+    churned_buyers: int = 0  # genuine buyers who stopped buying after a false decline
+    churn_lost_orders: int = 0  # the orders they did not place
 
 
 def _valid_actions(action: np.ndarray) -> bool:
@@ -109,6 +112,7 @@ class FraudModel:
         self.luck = streams.keyed("fraud.screen")
         self.velocity = VelocityCounter(n_kinds=3)  # card, device, account
         self.totals = FraudTotals()
+        self.churn = BuyerChurn(scenario.risk.false_decline_churn, streams.keyed("fraud.churn"))
         self.defence = defence
         self.learns = bool(getattr(defence, "learns_from_labels", False))
         self._labels: list[dict[str, np.ndarray]] = []
@@ -122,7 +126,14 @@ class FraudModel:
 
     # -- new checkouts ----------------------------------------------------------------
     def open(self, first: Batch, amount_reporting: np.ndarray) -> Batch:
-        """First attempts of new checkouts, with the attackers' takeovers and the signals."""
+        """First attempts of new checkouts, with the attackers' takeovers and the signals.
+
+        Orders of buyers who left after a false decline are not placed (``churn``).
+        """
+        placed = self.churn.placing(first["buyer_id"])
+        if placed is not None:
+            first, amount_reporting = first.take(placed), amount_reporting[placed]
+            self.totals.churn_lost_orders = self.churn.lost_orders
         return self.takeovers.columns(first, amount_reporting)
 
     # -- screening --------------------------------------------------------------------
@@ -150,6 +161,11 @@ class FraudModel:
         code[state == DECLINED_BY_REVIEW] = REVIEW_DECLINED
         code[state == LEFT_REVIEW] = REVIEW_ABANDONED
         code[action == DECLINE] = FRAUD_DECLINED
+        if self.churn.share > 0:  # genuine buyers the defence turned away may not come back
+            turned_away = (kind == 0) & ((code == FRAUD_DECLINED) | (code == REVIEW_DECLINED))
+            if turned_away.any():
+                self.churn.declined(attempts["buyer_id"][turned_away])
+                self.totals.churned_buyers = self.churn.n_churned
         shifted = attempts["liability_shift"]
         challenged = np.flatnonzero((action == STEP_UP) & (state == 0))
         if challenged.size:

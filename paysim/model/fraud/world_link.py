@@ -86,7 +86,9 @@ class FraudLink:
     def open(self, first: Batch, to_reporting: Any) -> Batch:
         """New checkouts' first attempts with the attackers' takeovers."""
         amount = to_reporting(first["amount_minor"], first["currency"])
-        return self.model.open(first, amount)
+        opened = self.model.open(first, amount)
+        self.totals.checkouts -= first.n - opened.n  # churned buyers' orders: never placed
+        return opened
 
     def final(self, code: np.ndarray) -> np.ndarray:
         """Codes after which the buyer does not retry (the defence's, the challenge's)."""
