@@ -23,7 +23,7 @@ from paysim.experiment.worker import watch_parent
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Run one task and return its KPIs (top level, so spawned processes and Dask can call it).
+    """Run one task: its KPIs and hourly series (top level, for spawned processes and Dask).
 
     The experiment was checked when it was loaded (inputs, windows, memory for all workers),
     so the task runs without checking its size again against what its siblings now use.
@@ -32,6 +32,7 @@ def run_task(task: Task) -> dict[str, Any]:
     result = run_checked(resolve_scenario(task.scenario), seed=task.seed_sequence, days=task.days)
     return {
         "kpis": result.kpis,
+        "series": {column: result.series[column].tolist() for column in result.series.columns},
         "days": result.days,
         "elapsed_s": time.perf_counter() - started,
         "code": simulation_code_hash(),

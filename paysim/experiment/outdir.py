@@ -24,9 +24,16 @@ from pathlib import Path
 
 from paysim.errors import ScenarioError
 
-RUN_FILES = frozenset({"summary.json", "payments.parquet"})
+RUN_FILES = frozenset({"summary.json", "payments.parquet", "series.parquet"})
 #: What a study folder holds: the marker, finished runs, and the outputs of a finished study.
-STUDY_OUTPUTS = ("results.parquet", "summary.json", "report.md", "report.html", "figures")
+STUDY_OUTPUTS = (
+    "results.parquet",
+    "series.parquet",
+    "summary.json",
+    "report.md",
+    "report.html",
+    "figures",
+)
 EXPERIMENT_FILES = frozenset({"experiment.json", "runs", *STUDY_OUTPUTS})
 # what ``store.write_atomic`` leaves when killed mid-write: ``.<name>.<pid>.<hex>.tmp``
 _TEMPORARY = re.compile(r"^\..+\.\d+\.[0-9a-f]+\.tmp$")

@@ -20,6 +20,7 @@ from paysim.errors import ScenarioError
 from paysim.experiment.outdir import check_output_directory, staged_directory
 from paysim.experiment.progress import Progress
 from paysim.experiment.sizing import check_run_size
+from paysim.model.core.series import empty_frame
 from paysim.model.money.ledger import Account
 from paysim.model.spec import MAX_HORIZON_DAYS, Scenario
 from paysim.model.world import World
@@ -38,6 +39,8 @@ class RunResult:
     kpis: dict[str, float]
     ledger: pd.DataFrame
     _recorder: ColumnarRecorder = field(repr=False)
+    series: pd.DataFrame = field(default_factory=empty_frame, repr=False)
+    """Hourly series (``series.parquet``): hour, series, key, value; see ``HourlySeries``."""
 
     @property
     def payments(self) -> pd.DataFrame:
@@ -140,6 +143,7 @@ def run_checked(
         kpis=compute_kpis(world.totals, world.ledger),
         ledger=ledger,
         _recorder=world.recorder,
+        series=world.series.frame(),
     )
 
 
@@ -160,7 +164,7 @@ def run_to_directory(
     days: float | None = None,
     progress: bool | None = False,
 ) -> RunResult:
-    """Run one replication and write ``summary.json`` and ``payments.parquet`` atomically.
+    """Run one replication; write ``summary.json``, ``payments.parquet`` and ``series.parquet``.
 
     Everything is written into a temporary sibling directory that replaces ``out_dir`` only
     once complete, so an interrupted or failed run leaves no partial output behind. An
@@ -175,6 +179,7 @@ def run_to_directory(
         with staged_directory(out) as staging:
             result = run_checked(scenario, seed, days, staging / "payments.parquet", meter)
             (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+            result.series.to_parquet(staging / "series.parquet", index=False)
     finally:
         if meter is not None:
             meter.close()

@@ -13,7 +13,7 @@ import io
 import json
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from paysim.experiment.progress import Progress
 from paysim.experiment.spec import ExperimentSpec
 from paysim.experiment.store import ResultStore, write_atomic
 from paysim.experiment.summary import summarize, target_half_width
+from paysim.model.core.series import empty_frame, frame_from_record
 
 #: Files of a finished study (``runs/`` holds the per-task results and is kept).
 OUTPUT_FILES = STUDY_OUTPUTS
@@ -70,6 +71,7 @@ class ExperimentResult:
     out_dir: Path | None = None
     n_run: int = 0
     n_reused: int = 0
+    series: pd.DataFrame = field(default_factory=empty_frame)
 
     def table(self) -> pd.DataFrame:
         """Per arm and metric: mean and 95% CI, as a DataFrame (one row per arm and metric)."""
@@ -148,7 +150,8 @@ def run_experiment(
     summary = summarize(
         results, experiment.spec, experiment.scenario_name, experiment.points, currency
     )
-    result = ExperimentResult(experiment, results, summary, out_dir, *counts)
+    series = series_frame(experiment, experiment.tasks(range(n)), store)
+    result = ExperimentResult(experiment, results, summary, out_dir, *counts, series=series)
     if out_dir is not None:
         finish_study_folder(out_dir, result, n, write_more)
     return result
@@ -180,7 +183,7 @@ def finish_study_folder(
         if (out_dir / "runs").is_dir():
             link_into(out_dir / "runs", staging / "runs")
         write_atomic(staging / "experiment.json", json.dumps(record, indent=2) + "\n")
-        write_outputs(staging, result.results, result.summary)
+        write_outputs(staging, result.results, result.summary, result.series)
         if write_more is not None:
             write_more(staging, result)
 
@@ -283,11 +286,40 @@ def results_frame(
     return pd.DataFrame(rows)
 
 
-def write_outputs(out_dir: Path, results: pd.DataFrame, summary: dict[str, Any]) -> None:
-    """Write ``results.parquet`` and ``summary.json``, each atomically (summary last)."""
+def series_frame(experiment: Experiment, tasks: Sequence[Task], store: ResultStore) -> pd.DataFrame:
+    """The runs' hourly series stacked, each row with its arm, point and replication."""
+    frames = []
+    for task in sorted(tasks, key=lambda t: (t.arm_index, t.point, t.replication)):
+        record = store.get(task.fingerprint)
+        frame = frame_from_record(None if record is None else record.get("series"))
+        if frame.empty:
+            continue
+        ids = {"arm": task.arm, "replication": task.replication}
+        if experiment.spec.sweep is not None:
+            ids = {"arm": task.arm, "point": task.point, "replication": task.replication}
+        frames.append(frame.assign(**ids)[[*ids, *frame.columns]])
+    if not frames:
+        return empty_frame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_outputs(
+    out_dir: Path,
+    results: pd.DataFrame,
+    summary: dict[str, Any],
+    series: pd.DataFrame | None = None,
+) -> None:
+    """Write the study's tables and ``summary.json``, each atomically (summary last).
+
+    ``series.parquet`` is written when the runs recorded hourly series.
+    """
     buffer = io.BytesIO()
     results.to_parquet(buffer, index=False)
     write_atomic(out_dir / "results.parquet", buffer.getvalue())
+    if series is not None and not series.empty:
+        buffer = io.BytesIO()
+        series.to_parquet(buffer, index=False)
+        write_atomic(out_dir / "series.parquet", buffer.getvalue())
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 

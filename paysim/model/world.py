@@ -41,6 +41,7 @@ from paysim.model.checkout.platform_declines import (
 from paysim.model.checkout.retry_recovery import RetryRecovery
 from paysim.model.checkout.status_checks import ABANDONED, OPEN, PAID, CheckoutStates, StatusChecks
 from paysim.model.core.batch import Batch, concat_records, take_records
+from paysim.model.core.series import HourlySeries
 from paysim.model.core.spec_types import METHODS
 from paysim.model.demand.arrivals import DemandModel
 from paysim.model.fraud.world_link import FraudLink
@@ -146,6 +147,10 @@ class World:
             seller_currency=np.repeat(self.checkout.market_currency, self.checkout.seller_count),
         )  # fmt: skip
         self.totals = RunTotals(platform=self.platform.totals, channel_ids=self.channels.ids)
+        self.series = HourlySeries(horizon_s)
+        self.series.declare("attempts", self.channels.ids)  # sent to each channel
+        self.series.declare("successes", self.channels.ids)
+        self.series.declare("regret")  # expected successes lost against the best channel
         self.recovery = RetryRecovery(scenario.checkout.retry.recovery)
         # fraud and defences (issue 11): None when the world has neither
         self.fraud = FraudLink.create(scenario, self.streams, defence, self.totals, self.ledger,
@@ -719,7 +724,9 @@ class World:
         self, view: AttemptView, channel: np.ndarray, result: ChannelResult, best_p: np.ndarray
     ) -> None:
         """Totals of the sent attempts, and their results on their way to the router."""
-        self.totals.routing_regret += float(np.sum(best_p - result.p_success))
+        lost = best_p - result.p_success
+        self.totals.routing_regret += float(np.sum(lost))
+        self.series.add("regret", view.t_s, 0, lost)
         self.totals.queue_wait_ms_sum += float(result.queue_wait_ms.sum())
         self.totals.rate_limited_channel_attempts += int(self.channels.is_limited[channel].sum())
         reached = ~np.isnan(result.latency_ms)
@@ -803,6 +810,12 @@ class World:
         if self.drift_watch.any and sent.any():
             self._watch_drifts(attempts, results.channel, sent)
         totals.channel_attempts += int(sent.sum())
+        if sent.any():
+            rows = np.flatnonzero(sent)
+            t_sent, channel_sent = attempts["t_s"][rows], results.channel[rows]
+            self.series.add("attempts", t_sent, channel_sent)
+            won = results.outcome[rows] == SUCCEEDED
+            self.series.add("successes", t_sent[won], channel_sent[won])
         if self.fraud is not None:
             self.fraud.model.count(attempts["fraud_kind"], results.code)
         self.recorder.append(
