@@ -89,6 +89,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "cross_border_rate": "attempts acquired outside the buyer's market / attempts a channel saw",
     "unsupported_card_rate": "attempts blocked as no channel serving the market accepts the "
     "card's network / attempted",
+    "churned_buyers": "genuine buyers who stopped buying after a false decline",
+    "churn_lost_orders": "orders those buyers did not place afterwards (not in checkouts)",
 }
 KPI_NAMES = tuple(KPI_DESCRIPTIONS)
 
@@ -177,6 +179,8 @@ KPI_GOALS: dict[str, bool | None] = {
     "left_during_processing": False,
     "cross_border_rate": None,
     "unsupported_card_rate": False,
+    "churned_buyers": False,
+    "churn_lost_orders": False,
 }
 
 #: KPIs whose replication values are skewed (tail risks, rare losses): bootstrap intervals.
@@ -336,6 +340,8 @@ def _fraud_kpis(
         "false_decline_rate": _ratio(fraud.false_declines, fraud.genuine_attempts),
         "review_mean_wait_h": fraud.review_mean_wait_h,
         "review_backlog_max": fraud.review_backlog_max,
+        "churned_buyers": fraud.churned_buyers,
+        "churn_lost_orders": fraud.churn_lost_orders,
         "net_margin": net_margin - fraud.review_cost,
     }
 

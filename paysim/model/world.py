@@ -260,9 +260,6 @@ class World:
         self.totals.checkouts += len(arrivals.t_s)
         first_id = self.checkout.next_checkout_id
         first, dropped = self.checkout.open(arrivals)
-        if self.fraud is not None:
-            first = self.fraud.open(first, self._to_reporting)
-            self.fraud.probes(t0, t1, self.recorder)
         self.totals.abandoned_at_step += dropped
         self.states.open(len(arrivals.t_s))
         if self.booked.size < self.states.n:
@@ -275,6 +272,9 @@ class World:
             opened = np.arange(first_id, self.checkout.next_checkout_id)
             self.states.set(opened, ABANDONED)
             self.states.set(first["checkout_id"], OPEN)
+        if self.fraud is not None:  # after the states: a churned buyer's order stays unplaced
+            first = self.fraud.open(first, self._to_reporting)
+            self.fraud.probes(t0, t1, self.recorder)
         pending = Batch.concat([self.pending, first])
         while pending.n:
             t_s = pending["t_s"]

@@ -6,5 +6,5 @@ fraud) or send bursts of probes (card testing), each on its own named random str
 signals and the shipped risk-score distributions; the manual-review queue; what the defence
 strategies are shown (``signals``).
 
-May import: core, money, channels, checkout.
+May import: core, money, channels, checkout, demand.
 """

@@ -19,6 +19,7 @@ from paysim.model.channels.declines import NO_CODE
 from paysim.model.checkout.spec import KYC_TIERS
 from paysim.model.core.batch import ATTEMPTS_PER_KEY, Batch
 from paysim.model.core.spec_types import METHODS
+from paysim.model.demand.churn import BuyerChurn
 from paysim.model.fraud.card_testing import CardTester, amount_cap
 from paysim.model.fraud.codes import (
     FRAUD_DECLINED,
@@ -28,7 +29,7 @@ from paysim.model.fraud.codes import (
     STEP_UP_ABANDONED,
     STEP_UP_FAILED,
 )
-from paysim.model.fraud.fingerprints import fingerprint
+from paysim.model.fraud.fingerprints import fingerprint, fingerprints
 from paysim.model.fraud.review import ABANDONED, FULL, SERVED, ReviewQueue
 from paysim.model.fraud.score import RiskScore
 from paysim.model.fraud.signals import (
@@ -72,6 +73,17 @@ class FraudTotals:
     card_testing_fees: float = 0.0
     review_mean_wait_h: float = 0.0
     review_backlog_max: int = 0
+    churned_buyers: int = 0  # genuine buyers who stopped buying after a false decline
+    churn_lost_orders: int = 0  # the orders they did not place
+
+
+def _valid_actions(action: np.ndarray) -> bool:
+    """Whether every action is one of the four (integers checked by range: no set lookup)."""
+    if not action.size:
+        return True
+    if action.dtype.kind in "iu":
+        return bool(action.min() >= APPROVE and action.max() <= REVIEW)
+    return bool(np.isin(action, (APPROVE, DECLINE, STEP_UP, REVIEW)).all())
 
 
 class FraudModel:
@@ -98,8 +110,9 @@ class FraudModel:
         self.queue = ReviewQueue(self.review.analysts, self.review.max_queue)
         self.score = RiskScore(spec.score)
         self.luck = streams.keyed("fraud.screen")
-        self.velocity = {k: VelocityCounter() for k in ("card", "device", "account")}
+        self.velocity = VelocityCounter(n_kinds=3)  # card, device, account
         self.totals = FraudTotals()
+        self.churn = BuyerChurn(scenario.risk.false_decline_churn, streams.keyed("fraud.churn"))
         self.defence = defence
         self.learns = bool(getattr(defence, "learns_from_labels", False))
         self._labels: list[dict[str, np.ndarray]] = []
@@ -113,7 +126,14 @@ class FraudModel:
 
     # -- new checkouts ----------------------------------------------------------------
     def open(self, first: Batch, amount_reporting: np.ndarray) -> Batch:
-        """First attempts of new checkouts, with the attackers' takeovers and the signals."""
+        """First attempts of new checkouts, with the attackers' takeovers and the signals.
+
+        Orders of buyers who left after a false decline are not placed (``churn``).
+        """
+        placed = self.churn.placing(first["buyer_id"])
+        if placed is not None:
+            first, amount_reporting = first.take(placed), amount_reporting[placed]
+            self.totals.churn_lost_orders = self.churn.lost_orders
         return self.takeovers.columns(first, amount_reporting)
 
     # -- screening --------------------------------------------------------------------
@@ -141,6 +161,11 @@ class FraudModel:
         code[state == DECLINED_BY_REVIEW] = REVIEW_DECLINED
         code[state == LEFT_REVIEW] = REVIEW_ABANDONED
         code[action == DECLINE] = FRAUD_DECLINED
+        if self.churn.share > 0:  # genuine buyers the defence turned away may not come back
+            turned_away = (kind == 0) & ((code == FRAUD_DECLINED) | (code == REVIEW_DECLINED))
+            if turned_away.any():
+                self.churn.declined(attempts["buyer_id"][turned_away])
+                self.totals.churned_buyers = self.churn.n_churned
         shifted = attempts["liability_shift"]
         challenged = np.flatnonzero((action == STEP_UP) & (state == 0))
         if challenged.size:
@@ -166,8 +191,10 @@ class FraudModel:
     def _decide(
         self, attempts: Batch, amount_reporting: np.ndarray, score: np.ndarray, rows: np.ndarray
     ) -> np.ndarray:
-        sub = {k: attempts[k][rows] for k in ("t_s", "card_id", "device_id", "buyer_id")}
-        t_s = sub["t_s"]
+        t_s = attempts["t_s"][rows]
+        ids = np.stack([attempts["card_id"], attempts["device_id"], attempts["buyer_id"]])[:, rows]
+        card_v, device_v, account_v = self.velocity.count(ids, t_s)
+        card_f, device_f, account_f = fingerprints(ids)
         view = DefenceView(
             t_s=t_s,
             amount_reporting=amount_reporting[rows],
@@ -176,22 +203,22 @@ class FraudModel:
             method=attempts["method"][rows],
             kyc_tier=attempts["kyc_tier"][rows],
             attempt=attempts["attempt"][rows],
-            account_id=fingerprint(sub["buyer_id"], "account"),
-            card_id=fingerprint(sub["card_id"], "card"),
-            device_id=fingerprint(sub["device_id"], "device"),
+            account_id=account_f,
+            card_id=card_f,
+            device_id=device_f,
             new_device=attempts["new_device"][rows],
             ip_mismatch=attempts["ip_mismatch"][rows],
             account_age_days=attempts["account_age_days"][rows],
-            velocity_card_1h=self.velocity["card"].count(sub["card_id"], t_s),
-            velocity_device_1h=self.velocity["device"].count(sub["device_id"], t_s),
-            velocity_account_1h=self.velocity["account"].count(sub["buyer_id"], t_s),
+            velocity_card_1h=card_v,
+            velocity_device_1h=device_v,
+            velocity_account_1h=account_v,
             risk_score=score[rows],
         )
         return self._checked(self.defence.decide(view), len(rows))
 
     def _checked(self, action: Any, n: int) -> np.ndarray:
         action = np.asarray(action)
-        if action.shape != (n,) or not np.isin(action, (APPROVE, DECLINE, STEP_UP, REVIEW)).all():
+        if action.shape != (n,) or not _valid_actions(action):
             raise PaysimError(
                 f"defence strategy '{getattr(self.defence, 'name', self.defence)}' must return "
                 "one action (0 approve, 1 decline, 2 step_up, 3 review) per attempt"
@@ -274,18 +301,20 @@ class FraudModel:
         score = self.score.score(u[:, 0], np.ones(n, bool)).astype(np.float32)
         age = self.spec.signals.account_age_days.ppf(u[:, 5]) * PROBE_AGE_FACTOR
         kyc = np.minimum((u[:, 7, None] >= self.probe_kyc_cdf).sum(axis=1), len(KYC_TIERS) - 1)
+        ids = np.stack([card, device, card])
+        card_v, device_v, account_v = self.velocity.count(ids, t_s)
+        card_f, device_f, account_f = fingerprints(ids)
         view = DefenceView(
             t_s=t_s, amount_reporting=amount,
             buyer_market=np.full(n, self.probe_market, np.intp),
             seller_market=np.full(n, self.probe_seller_market, np.intp),
             method=np.full(n, METHODS.index("card"), np.int8), kyc_tier=kyc.astype(np.int8),
-            attempt=np.ones(n, np.int16), account_id=fingerprint(card, "account"),
-            card_id=fingerprint(card, "card"), device_id=fingerprint(device, "device"),
+            attempt=np.ones(n, np.int16), account_id=account_f, card_id=card_f,
+            device_id=device_f,
             new_device=u[:, 6] < PROBE_NEW_DEVICE, ip_mismatch=u[:, 1] < 0.5,
             account_age_days=age,
-            velocity_card_1h=self.velocity["card"].count(card, t_s),
-            velocity_device_1h=self.velocity["device"].count(device, t_s),
-            velocity_account_1h=self.velocity["account"].count(card, t_s),
+            velocity_card_1h=card_v, velocity_device_1h=device_v,
+            velocity_account_1h=account_v,
             risk_score=score,
         )  # fmt: skip
         action = self._checked(self.defence.decide(view), n)

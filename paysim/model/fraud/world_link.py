@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from paysim.model.spec import Scenario
     from paysim.strategies.defence.base import BaseDefence
 
+_IS_ABANDON = np.isin(np.arange(len(CODES_WITH_FRAUD)), ABANDON_CODES)  # by decline code
 PROBE_LATENCY_MS = 300.0  # a card round trip is typically 200-500 ms (parameters.md)
 
 
@@ -85,7 +86,9 @@ class FraudLink:
     def open(self, first: Batch, to_reporting: Any) -> Batch:
         """New checkouts' first attempts with the attackers' takeovers."""
         amount = to_reporting(first["amount_minor"], first["currency"])
-        return self.model.open(first, amount)
+        opened = self.model.open(first, amount)
+        self.totals.checkouts -= first.n - opened.n  # churned buyers' orders: never placed
+        return opened
 
     def final(self, code: np.ndarray) -> np.ndarray:
         """Codes after which the buyer does not retry (the defence's, the challenge's)."""
@@ -93,7 +96,7 @@ class FraudLink:
 
     def mark_abandoned(self, results: Any) -> None:
         """Buyers who gave up at the challenge or in review: outcome ``abandoned``."""
-        left = np.isin(results.code, ABANDON_CODES)
+        left = _IS_ABANDON[results.code]
         if left.any():
             results.outcome[left] = ABANDONED
 

@@ -11,6 +11,7 @@ from paysim.strategies.defence.base import APPROVE, DECLINE, DEFENCES, REVIEW, S
 from paysim.strategies.params import param_error
 
 _ACTIONS = {"decline": DECLINE, "step_up": STEP_UP, "review": REVIEW}
+_BAND_ACTION = np.array([APPROVE, STEP_UP, REVIEW, DECLINE], dtype=np.int8)
 
 
 def _threshold(name: str, value: float) -> None:
@@ -212,13 +213,13 @@ class LayeredDefence(BaseDefence):
 
     def decide(self, view: DefenceView) -> np.ndarray:  # noqa: D102
         score = view.risk_score
-        action = np.select(
-            [score >= self.decline_at, score >= self.review_at, score >= self.step_up_at],
-            [DECLINE, REVIEW, STEP_UP],
-            APPROVE,
-        )
-        hit = self._rules.hits(view)
-        return np.where(hit & (action != DECLINE), REVIEW, action).astype(np.int8)
+        # the band is how many thresholds the score reaches (they rise); a rule hit moves an
+        # approve or step-up band to review
+        band = (score >= self.step_up_at).astype(np.int8)
+        band += score >= self.review_at
+        band += score >= self.decline_at
+        band[(band < 2) & self._rules.hits(view)] = 2
+        return _BAND_ACTION[band]
 
     def observe(self, feedback: DefenceFeedback) -> None:  # noqa: D102
         self._rules.observe(feedback)
