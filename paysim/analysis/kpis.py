@@ -40,7 +40,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "fx_var95": "one-day 95% value at risk of the open FX position, mean over the run's days",
     "fx_cvar95": "one-day 95% expected shortfall of the open FX position, mean over the days",
     "fraud_attempts": "attempts by fraudsters, card-testing probes included (0 without fraud)",
-    "fraud_loss": "fraud chargebacks the platform bears and card-testing fees (accrued)",
+    "fraud_loss": "fraud chargebacks the platform bears (accrued), card-testing fees and money paid to fraudsters (refunds, promotions)",
     "fraud_loss_bps": "fraud_loss in bps of GMV",
     "fraud_caught_rate": "share of fraud attempts the defence stopped",
     "false_decline_rate": "share of genuine attempts the defence declined",
@@ -327,7 +327,7 @@ def _fraud_kpis(
     ``fraud_loss``: fraud chargebacks the platform bears (already in ``chargeback_losses``)
     and the schemes' card-testing fees (already in ``fees_total``).
     """
-    loss = money.fraud_chargeback_losses + fraud.card_testing_fees
+    loss = money.fraud_chargeback_losses + fraud.card_testing_fees + fraud.attack_losses
     return {
         "fraud_attempts": fraud.fraud_attempts,
         "fraud_loss": loss,
@@ -336,7 +336,7 @@ def _fraud_kpis(
         "false_decline_rate": _ratio(fraud.false_declines, fraud.genuine_attempts),
         "review_mean_wait_h": fraud.review_mean_wait_h,
         "review_backlog_max": fraud.review_backlog_max,
-        "net_margin": net_margin - fraud.review_cost,
+        "net_margin": net_margin - fraud.review_cost - fraud.attack_losses,
     }
 
 

@@ -72,6 +72,9 @@ class FraudTotals:
     card_testing_fees: float = 0.0
     review_mean_wait_h: float = 0.0
     review_backlog_max: int = 0
+    attack_losses: float = 0.0  # paid to fraudsters out of cash (attacks.py): ledger FRAUD_LOSSES
+    aml_alerts: int = 0
+    aml_alerts_true: int = 0  # of those, on a collusion ring's accounts (ground truth)
 
 
 class FraudModel:

@@ -20,7 +20,7 @@ from paysim.model.fraud.codes import (
     FRAUD_KIND_CATEGORIES,
     IS_HARD_WITH_FRAUD,
 )
-from paysim.model.fraud.model import FraudModel
+from paysim.model.fraud.attacks import AttackedFraudModel, Attacks
 from paysim.model.fraud.signals import DefenceView
 from paysim.model.money.ledger import Account
 
@@ -71,7 +71,8 @@ class FraudLink:
 
     def __init__(self, scenario: Scenario, streams: RandomStreams, defence: Any, totals: Any,
                  ledger: Ledger, rates: Any, reporting: int, channels: Any) -> None:  # fmt: skip
-        self.model = FraudModel(scenario, streams, defence)
+        self.attacks = Attacks(scenario, streams, ledger, rates, reporting)
+        self.model = AttackedFraudModel(scenario, streams, defence, self.attacks)
         totals.fraud = self.model.totals
         self.totals, self.ledger, self.rates, self.reporting = totals, ledger, rates, reporting
         markets = tuple(m.code for m in scenario.markets)
@@ -85,7 +86,7 @@ class FraudLink:
     def open(self, first: Batch, to_reporting: Any) -> Batch:
         """New checkouts' first attempts with the attackers' takeovers."""
         amount = to_reporting(first["amount_minor"], first["currency"])
-        return self.model.open(first, amount)
+        return self.attacks.columns(self.model.open(first, amount))
 
     def final(self, code: np.ndarray) -> np.ndarray:
         """Codes after which the buyer does not retry (the defence's, the challenge's)."""
