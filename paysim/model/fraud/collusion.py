@@ -25,6 +25,7 @@ from paysim.model.fraud.ring_shapes import ring_graph, shipped_shapes
 from paysim.model.fraud.spec import RING_TYPOLOGIES, CollusionRingSpec
 
 HOUR_S = 3600.0
+LOG_TEN = float(np.log(10.0))
 PURPOSES = ("boost_rank", "launder", "extract")
 ACCOUNTS_PER_DEVICE = 4  # assumption: a ring runs its accounts from a few phones
 STRUCTURING_RANGE = (0.92, 0.995)  # assumption: just under the threshold, not at it
@@ -116,7 +117,9 @@ class CollusionRings:
         else:
             base = float(spec.amount_reporting.ppf(np.array([u[4]]))[0])
             z = self.stream.normal(n)
-            amount = base * np.exp(log_sd * z - 0.5 * log_sd**2)
+            # the attempt's spread, within a factor of ten of the ring's amount (the shipped
+            # spreads come from amounts across currencies and sizes no order has)
+            amount = base * np.exp(np.clip(log_sd * z, -LOG_TEN, LOG_TEN))
         extract = int(np.searchsorted(self.purpose_cdf, u[5], "right")) == PURPOSES.index("extract")
         card = np.where(extract, RING_CARD_BASE + (1 << 40) + ring * 1000 + np.arange(n),
                         RING_CARD_BASE + uid[src])  # fmt: skip

@@ -73,7 +73,7 @@ def ring_graph(typology: str, n_accounts: int, n_transactions: int,
     if typology == "stack":
         k = max(k, 3)
         cuts = [k // 3, k - k // 3] if k >= 6 else [1, k - 1]
-        layers = np.split(nodes, cuts)
+        layers = np.split(np.arange(k, dtype=np.int64), cuts)
         per_pair = max(n_transactions // 2, 1)
         s1, d1 = _cover(layers[0], layers[1], per_pair, rng)
         s2, d2 = _cover(layers[1], layers[2], per_pair, rng)
