@@ -40,7 +40,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "fx_var95": "one-day 95% value at risk of the open FX position, mean over the run's days",
     "fx_cvar95": "one-day 95% expected shortfall of the open FX position, mean over the days",
     "fraud_attempts": "attempts by fraudsters, card-testing probes included (0 without fraud)",
-    "fraud_loss": "fraud chargebacks the platform bears (accrued), card-testing fees and money paid to fraudsters (refunds, promotions)",
+    "fraud_loss": "fraud chargebacks the platform bears (accrued), card-testing fees, money paid "
+    "to fraudsters out of cash (redirected refunds, promotions)",
     "fraud_loss_bps": "fraud_loss in bps of GMV",
     "fraud_caught_rate": "share of fraud attempts the defence stopped",
     "false_decline_rate": "share of genuine attempts the defence declined",

@@ -40,7 +40,7 @@ def derive(path: Path = PATTERNS) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=text)
     frame["t"] = pd.to_datetime(frame["timestamp"], format="%Y/%m/%d %H:%M")
     rows = []
-    for pattern_id, attempt in frame.groupby("pattern_id", sort=True):
+    for _, attempt in frame.groupby("pattern_id", sort=True):
         span = (attempt["t"].max() - attempt["t"].min()).total_seconds() / 3600.0
         rows.append({
             "typology": attempt["pattern_family"].iloc[0].lower().replace("-", "_"),

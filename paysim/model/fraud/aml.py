@@ -42,8 +42,11 @@ class AmlMonitor:
 
     def observe(self, t_s: np.ndarray, buyer_id: np.ndarray, amount_reporting: np.ndarray,
                 party_in: np.ndarray, party_out: np.ndarray) -> None:  # fmt: skip
-        """Captured payments; ``party_in``/``party_out``: the party receiving as seller and
-        paying as buyer (-1 for accounts whose holder has no account of the other kind)."""
+        """Captured payments of the window.
+
+        ``party_in``/``party_out``: the party receiving as seller and paying as buyer (-1 for
+        accounts whose holder has no account of the other kind).
+        """
         low, high = self.band
         near = (amount_reporting >= low) & (amount_reporting < high)
         if near.any():

@@ -121,7 +121,7 @@ class Attacks:
         """The ring member holding each account (-1: a holder of one kind of account only)."""
         out = np.full(account.size, -1, np.int64)
         for ring in self.rings:
-            ring_of, buyers, sellers = ring.members.arrays()
+            _, buyers, sellers = ring.members.arrays()
             ids = buyers if side == "buyer" else sellers
             if not ids.size:
                 continue

@@ -21,7 +21,9 @@ MITM_LUCK = ("protected", "hit", "amount", "factor", "seller", "dispute")
 _U = {name: i for i, name in enumerate(MITM_LUCK)}
 
 
-def session_protected(streams: RandomStreams, spec: MitmSpec, checkout_id: np.ndarray) -> np.ndarray:
+def session_protected(
+    streams: RandomStreams, spec: MitmSpec, checkout_id: np.ndarray
+) -> np.ndarray:
     """Whether each checkout's session is protected (the attacker cannot touch it)."""
     u = streams.keyed("fraud.mitm").uniforms(checkout_id, len(MITM_LUCK))
     return u[:, _U["protected"]] < spec.protected_share

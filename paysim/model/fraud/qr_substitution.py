@@ -25,7 +25,9 @@ class QrSubstitution:
 
     kind = KIND_CODE["qr_substitution"]
 
-    def __init__(self, spec: QrSubstitutionSpec, accounts: Accounts, streams: RandomStreams) -> None:
+    def __init__(
+        self, spec: QrSubstitutionSpec, accounts: Accounts, streams: RandomStreams
+    ) -> None:
         self.spec = spec
         self.luck = streams.keyed("fraud.qr")
         self.methods = np.array([METHODS.index(m) for m in spec.methods])

@@ -154,7 +154,9 @@ def _positive_weights(weights: dict[str, float]) -> dict[str, float]:
 def _typology_weights(weights: dict[str, float]) -> dict[str, float]:
     unknown = sorted(set(weights) - set(RING_TYPOLOGIES))
     if unknown:
-        raise ValueError(f"unknown typology '{unknown[0]}', expected one of {list(RING_TYPOLOGIES)}")
+        raise ValueError(
+            f"unknown typology '{unknown[0]}', expected one of {list(RING_TYPOLOGIES)}"
+        )
     return _positive_weights(weights)
 
 
@@ -192,7 +194,11 @@ class CollusionRingSpec(Spec):
 
 
 AttackerSpec = Annotated[
-    TakeoverSpec | CardTestingSpec | MitmSpec | QrSubstitutionSpec | FakeRefundSpec
+    TakeoverSpec
+    | CardTestingSpec
+    | MitmSpec
+    | QrSubstitutionSpec
+    | FakeRefundSpec
     | CollusionRingSpec,
     Field(discriminator="kind"),
 ]

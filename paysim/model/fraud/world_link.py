@@ -12,6 +12,7 @@ from paysim.model.channels.declines import DO_NOT_HONOUR, NO_CODE
 from paysim.model.channels.table import ABANDONED, BLOCKED, DECLINED, SUCCEEDED
 from paysim.model.checkout.funnel import CARD
 from paysim.model.core.batch import Batch
+from paysim.model.fraud.attacks import AttackedFraudModel, Attacks
 from paysim.model.fraud.codes import (
     ABANDON_CODES,
     CARD_TESTING,
@@ -20,7 +21,6 @@ from paysim.model.fraud.codes import (
     FRAUD_KIND_CATEGORIES,
     IS_HARD_WITH_FRAUD,
 )
-from paysim.model.fraud.attacks import AttackedFraudModel, Attacks
 from paysim.model.fraud.signals import DefenceView
 from paysim.model.money.ledger import Account
 
