@@ -183,10 +183,10 @@ def test_fan_in_rings_have_one_sink_in_the_log():
     w = _world(attackers=[ring], days=0.5)
     log = w.recorder.to_frame()
     fake = log[log["fraud_kind"] == "collusion_ring"].drop_duplicates("checkout_id")
-    ring_of, buyers, _ = w.fraud.attacks.rings[0].members.arrays()
-    order = np.argsort(buyers)
-    pos = order[np.searchsorted(buyers[order], fake["buyer_id"])]
-    fake = fake.assign(ring=ring_of[pos])
+    rings = w.fraud.attacks.ring
+    member = rings.member_of(fake["buyer_id"].to_numpy(), "buyer")
+    assert (member >= 0).all()
+    fake = fake.assign(ring=rings.ring_of(member))
     per_ring = fake.groupby("ring").agg(sinks=("seller_id", "nunique"), n=("buyer_id", "size"),
                                         payers=("buyer_id", "nunique"))  # fmt: skip
     assert len(per_ring) >= 5

@@ -61,6 +61,8 @@ class AmlMonitor:
         spec, since = self.spec, t_s - self.lookback_s
         self.near.drop_before(since)
         self.flows.drop_before(since)
+        if not (self.near.t_s.size or self.flows.t_s.size):
+            return AmlAlerts(np.zeros(0, np.int8), np.zeros(0, np.int64))
         rules, subjects = [], []
         ids, counts = np.unique(self.near.key, return_counts=True)
         hit = ids[counts >= spec.structuring_min_payments]
@@ -89,6 +91,7 @@ class _Events:
         self.value = np.r_[self.value, value]
 
     def drop_before(self, since: float) -> None:
+        if not self.t_s.size or self.t_s.min() >= since:
+            return
         keep = self.t_s >= since
-        if not keep.all():
-            self.t_s, self.key, self.value = self.t_s[keep], self.key[keep], self.value[keep]
+        self.t_s, self.key, self.value = self.t_s[keep], self.key[keep], self.value[keep]

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 #: the columns of a new checkout an attacker may change
 TAKEN_COLUMNS = ("seller_id", "buyer_id", "amount_minor", "fraud_kind", "dispute_days",
                  "dispute_after_delivery", "device_id", "card_id", "new_device", "ip_mismatch",
-                 "account_age_days")  # fmt: skip
+                 "account_age_days", "kyc_tier")  # fmt: skip
 _SIMPLE = {MitmSpec: MitmAttacker, QrSubstitutionSpec: QrSubstitution}
 
 
@@ -51,8 +51,9 @@ class Attacks:
         attackers = spec.attackers if spec is not None else []
         self.ledger, self.rates, self.reporting = ledger, rates, reporting
         accounts = Accounts.of(scenario)
-        self.rings = [CollusionRings(a, accounts, streams, rates, reporting)
-                      for a in attackers if isinstance(a, CollusionRingSpec)]  # fmt: skip
+        # at most one attacker of each kind (FraudSpec)
+        ring = [a for a in attackers if isinstance(a, CollusionRingSpec)]
+        self.ring = CollusionRings(ring[0], accounts, streams, rates, reporting) if ring else None
         self.payees = [_SIMPLE[type(a)](a, accounts, streams) for a in attackers
                        if type(a) in _SIMPLE]  # fmt: skip
         self.abusers = [RefundAbusers(a, streams) for a in attackers
@@ -61,7 +62,7 @@ class Attacks:
         self.aml_luck = streams.keyed("fraud.aml")
         self.n_alerts = 0
         self.due: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # t_s, currency, minor
-        self.active = bool(self.rings or self.payees or self.abusers)
+        self.active = bool(self.ring or self.payees or self.abusers)
 
     # -- new checkouts ----------------------------------------------------------------
     def columns(self, first: Batch) -> Batch:
@@ -70,8 +71,8 @@ class Attacks:
             return first
         columns = {c: first[c].copy() for c in TAKEN_COLUMNS}
         t_last = float(first["t_s"].max())
-        for ring in self.rings:
-            ring.take(first, self._free(columns), columns, t_last)
+        if self.ring is not None:
+            self.ring.take(first, self._free(columns), columns, t_last)
         for attacker in (*self.payees, *self.abusers):
             attacker.take(first, self._free(columns), columns)
         return first.with_columns(**columns)
@@ -119,25 +120,9 @@ class Attacks:
 
     def _party(self, account: np.ndarray, side: str) -> np.ndarray:
         """The ring member holding each account (-1: a holder of one kind of account only)."""
-        out = np.full(account.size, -1, np.int64)
-        for ring in self.rings:
-            _, buyers, sellers = ring.members.arrays()
-            ids = buyers if side == "buyer" else sellers
-            if not ids.size:
-                continue
-            order = np.argsort(ids, kind="stable")
-            at = np.minimum(np.searchsorted(ids[order], account), ids.size - 1)
-            found = ids[order][at] == account
-            out[found] = order[at[found]] + self._member_base(ring)
-        return out
-
-    def _member_base(self, ring: CollusionRings) -> int:
-        base = 0
-        for other in self.rings:
-            if other is ring:
-                return base
-            base += other.n_members
-        return base
+        if self.ring is None:
+            return np.full(account.size, -1, np.int64)
+        return self.ring.member_of(account, side)
 
     # -- the window's end -------------------------------------------------------------
     def window_end(self, t_s: float, model: FraudModel) -> None:
@@ -171,21 +156,15 @@ class Attacks:
         totals.review_mean_wait_h = model.queue.mean_wait_h
         totals.review_backlog_max = model.queue.backlog_max
         confirmed = (ring >= 0) & (u[:, 1] < review.detect_rate)
-        for attacker in self.rings:  # the confirmed rings' accounts are closed at the verdict
-            mine = confirmed & (ring >= 0)
-            if mine.any():
-                attacker.close(ring[mine], fates.done_s[mine])
+        if confirmed.any():  # the confirmed rings' accounts are closed at the verdict
+            self.ring.close(ring[confirmed], fates.done_s[confirmed])  # type: ignore[union-attr]
 
     def _ring_of(self, rule: np.ndarray, subject: np.ndarray) -> np.ndarray:
         """The ring behind each alert's subject (-1: none, a false alert)."""
-        out = np.full(subject.size, -1, np.int64)
-        structuring = rule == STRUCTURING
-        party = np.where(structuring, self._party(subject, "buyer"), subject)
-        for ring in self.rings[:1]:  # members are numbered across rings; one ring attacker
-            ring_of, _, _ = ring.members.arrays()
-            known = (party >= 0) & (party < ring_of.size)
-            out[known] = ring_of[party[known]]
-        return out
+        if self.ring is None:
+            return np.full(subject.size, -1, np.int64)
+        party = np.where(rule == STRUCTURING, self._party(subject, "buyer"), subject)
+        return self.ring.ring_of(party)
 
 
 class AttackedFraudModel(FraudModel):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from paysim.engine.streams import RandomStreams
+from paysim.model.checkout.spec import KYC_TIERS
 from paysim.model.core.batch import Batch
 from paysim.model.fraud.accounts import RING_CARD_BASE, RING_DEVICE_BASE, Accounts
 from paysim.model.fraud.codes import KIND_CODE
@@ -25,6 +26,7 @@ from paysim.model.fraud.ring_shapes import ring_graph, shipped_shapes
 from paysim.model.fraud.spec import RING_TYPOLOGIES, CollusionRingSpec
 
 HOUR_S = 3600.0
+FULL_KYC = KYC_TIERS.index("full")
 LOG_TEN = float(np.log(10.0))
 PURPOSES = ("boost_rank", "launder", "extract")
 ACCOUNTS_PER_DEVICE = 4  # assumption: a ring runs its accounts from a few phones
@@ -73,6 +75,8 @@ class CollusionRings:
         self.typology: list[str] = []  # of each ring
         self.closed_from_s: dict[int, float] = {}
         self.n_members = 0
+        self._index: dict[str, np.ndarray] = {}
+        self._index_n = -1
         self.drawn_until_s = 0.0
 
     # -- rings ------------------------------------------------------------------------
@@ -132,6 +136,33 @@ class CollusionRings:
         }  # fmt: skip
         self.pending = {c: np.r_[self.pending[c], edges[c]] for c in EDGE_COLUMNS}
 
+    def member_of(self, account: np.ndarray, side: str) -> np.ndarray:
+        """Member index of the holder of each buyer or seller account (-1: no member)."""
+        if self._index_n != self.n_members:
+            ring, buyers, sellers = self.members.arrays()
+            self._index = {"ring": ring}
+            for name, ids in (("buyer", buyers), ("seller", sellers)):
+                order = np.argsort(ids, kind="stable")
+                self._index[name] = order
+                self._index[name + "_sorted"] = ids[order]
+            self._index_n = self.n_members
+        out = np.full(account.size, -1, np.int64)
+        if not self.n_members:
+            return out
+        ids, order = self._index[side + "_sorted"], self._index[side]
+        at = np.minimum(np.searchsorted(ids, account), ids.size - 1)
+        found = ids[at] == account
+        out[found] = order[at[found]]
+        return out
+
+    def ring_of(self, member: np.ndarray) -> np.ndarray:
+        """Ring of each member index (-1 stays -1)."""
+        ring, _, _ = self.members.arrays()
+        known = (member >= 0) & (member < ring.size)
+        out = np.full(member.size, -1, np.int64)
+        out[known] = ring[member[known]]
+        return out
+
     def close(self, ring: np.ndarray, t_s: np.ndarray) -> None:
         """Rings confirmed at ``t_s``: their orders from then on never happen."""
         for r, t in zip(ring.tolist(), t_s.tolist(), strict=True):
@@ -175,6 +206,7 @@ class CollusionRings:
         columns["new_device"][rows] = False
         columns["ip_mismatch"][rows] = False
         columns["fraud_kind"][rows] = self.kind
+        columns["kyc_tier"][rows] = FULL_KYC  # members verify to be paid out as sellers
         extract = edges["extract"].astype(bool)
         u = self.order_luck.uniforms(first["checkout_id"][rows], 1)[:, 0]
         days = self.spec.chargeback_days.ppf(u)

@@ -38,13 +38,12 @@ class RefundAbusers:
     def take(self, first: Batch, free: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         """Make some of the rows ``free`` abusers' orders (rows in checkout order)."""
         spec = self.spec
-        u = self.luck.uniforms(first["checkout_id"][free], len(REFUND_LUCK))
-        hit = u[:, _U["hit"]] < spec.share
-        rows, u = free[hit], u[hit]
+        hit = self.luck.uniforms(first["checkout_id"][free], 1)[:, _U["hit"]] < spec.share
+        rows = free[hit]
         if not rows.size:
             return
-        order = np.argsort(first["checkout_id"][rows], kind="stable")
-        rows, u = rows[order], u[order]
+        rows = rows[np.argsort(first["checkout_id"][rows], kind="stable")]
+        u = self.luck.uniforms(first["checkout_id"][rows], len(REFUND_LUCK))
         serial = self.n_accounts + np.arange(rows.size)
         self.n_accounts += rows.size
         columns["device_id"][rows] = ABUSE_DEVICE_BASE + serial // spec.accounts_per_device

@@ -42,11 +42,12 @@ class MitmAttacker:
     def take(self, first: Batch, free: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         """Tamper with some of the rows ``free`` (not another attacker's) of ``columns``."""
         spec = self.spec
-        u = self.luck.uniforms(first["checkout_id"][free], len(MITM_LUCK))
+        u = self.luck.uniforms(first["checkout_id"][free], 2)  # the first two fields decide
         hit = (u[:, _U["protected"]] >= spec.protected_share) & (u[:, _U["hit"]] < spec.share)
-        rows, u = free[hit], u[hit]
+        rows = free[hit]
         if not rows.size:
             return
+        u = self.luck.uniforms(first["checkout_id"][rows], len(MITM_LUCK))
         pick = (u[:, _U["seller"]] * spec.fraud_sellers).astype(np.int64)
         columns["seller_id"][rows] = self.sellers[first["seller_market"][rows], pick]
         raise_amount = u[:, _U["amount"]] < spec.amount_share

@@ -37,11 +37,11 @@ class QrSubstitution:
         """Redirect some of the QR-scanned rows among ``free``."""
         spec = self.spec
         free = free[np.isin(first["method"][free], self.methods)]
-        u = self.luck.uniforms(first["checkout_id"][free], len(QR_LUCK))
-        hit = u[:, _U["hit"]] < spec.share
-        rows, u = free[hit], u[hit]
+        hit = self.luck.uniforms(first["checkout_id"][free], 1)[:, _U["hit"]] < spec.share
+        rows = free[hit]
         if not rows.size:
             return
+        u = self.luck.uniforms(first["checkout_id"][rows], len(QR_LUCK))
         pick = (u[:, _U["seller"]] * spec.fraud_sellers).astype(np.int64)
         columns["seller_id"][rows] = self.sellers[first["seller_market"][rows], pick]
         columns["fraud_kind"][rows] = self.kind
