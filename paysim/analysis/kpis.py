@@ -40,7 +40,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "fx_var95": "one-day 95% value at risk of the open FX position, mean over the run's days",
     "fx_cvar95": "one-day 95% expected shortfall of the open FX position, mean over the days",
     "fraud_attempts": "attempts by fraudsters, card-testing probes included (0 without fraud)",
-    "fraud_loss": "fraud chargebacks the platform bears and card-testing fees (accrued)",
+    "fraud_loss": "fraud chargebacks the platform bears (accrued), card-testing fees, money paid "
+    "to fraudsters out of cash (redirected refunds, promotions)",
     "fraud_loss_bps": "fraud_loss in bps of GMV",
     "fraud_caught_rate": "share of fraud attempts the defence stopped",
     "false_decline_rate": "share of genuine attempts the defence declined",
@@ -331,7 +332,7 @@ def _fraud_kpis(
     ``fraud_loss``: fraud chargebacks the platform bears (already in ``chargeback_losses``)
     and the schemes' card-testing fees (already in ``fees_total``).
     """
-    loss = money.fraud_chargeback_losses + fraud.card_testing_fees
+    loss = money.fraud_chargeback_losses + fraud.card_testing_fees + fraud.attack_losses
     return {
         "fraud_attempts": fraud.fraud_attempts,
         "fraud_loss": loss,
@@ -342,7 +343,7 @@ def _fraud_kpis(
         "review_backlog_max": fraud.review_backlog_max,
         "churned_buyers": fraud.churned_buyers,
         "churn_lost_orders": fraud.churn_lost_orders,
-        "net_margin": net_margin - fraud.review_cost,
+        "net_margin": net_margin - fraud.review_cost - fraud.attack_losses,
     }
 
 

@@ -29,6 +29,41 @@ CASES = [
         "fraud.attackers: duplicate kind 'card_testing'",
         sets=("fraud.attackers=[{kind: card_testing}, {kind: card_testing}]",),
     ),
+    BadInput(
+        "session protection above one",
+        "fraud.attackers.mitm.protected_share: must be <= 1, got 1.5",
+        sets=("fraud.attackers=[{kind: mitm, protected_share: 1.5}]",),
+    ),
+    BadInput(
+        "unknown ring typology",
+        "fraud.attackers.collusion_ring.typologies: unknown typology 'fan'",
+        sets=("fraud.attackers=[{kind: collusion_ring, typologies: {fan: 1}}]",),
+    ),
+    BadInput(
+        "ring purposes all zero",
+        "fraud.attackers.collusion_ring.purpose: weights must not all be 0",
+        sets=("fraud.attackers=[{kind: collusion_ring, purpose: {launder: 0}}]",),
+    ),
+    BadInput(
+        "ring too large",
+        "fraud.attackers.collusion_ring.max_accounts: must be <= 100, got 500",
+        sets=("fraud.attackers=[{kind: collusion_ring, max_accounts: 500}]",),
+    ),
+    BadInput(
+        "QR method that is no method",
+        "fraud.attackers.qr_substitution.methods.0: must be one of",
+        sets=("fraud.attackers=[{kind: qr_substitution, methods: [cash]}]",),
+    ),
+    BadInput(
+        "no accounts on an abuser's device",
+        "fraud.attackers.fake_refund.accounts_per_device: must be >= 1, got 0",
+        sets=("fraud.attackers=[{kind: fake_refund, accounts_per_device: 0}]",),
+    ),
+    BadInput(
+        "negative AML threshold",
+        "fraud.aml.threshold_reporting: must be > 0, got -5",
+        sets=("fraud.aml.threshold_reporting=-5",),
+    ),
 ]
 
 

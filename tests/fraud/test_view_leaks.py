@@ -21,6 +21,10 @@ ATTACKERS = [
     {"kind": "stolen_card", "share": 0.03},
     {"kind": "account_takeover", "share": 0.02},
     {"kind": "card_testing", "bursts_per_day": 24},
+    {"kind": "mitm", "share": 0.02},
+    {"kind": "qr_substitution", "share": 0.02},
+    {"kind": "fake_refund", "share": 0.01},
+    {"kind": "collusion_ring", "rings_per_day": 24, "span_factor": 0.05},
 ]
 
 LEAKS = {
@@ -28,6 +32,10 @@ LEAKS = {
     "attacker_device_range": lambda v: (v.device_id >= 1 << 51) & (v.device_id < 1 << 52),
     "card_is_not_the_account": lambda v: v.card_id != v.account_id,
     "device_is_not_the_account": lambda v: v.device_id != v.account_id,
+    "abusers_and_rings_device_ranges": lambda v: (
+        (v.device_id >= (1 << 52) + (1 << 50)) & (v.device_id < 1 << 53)
+    ),
+    "ring_card_range": lambda v: (v.card_id >= (1 << 51) + (1 << 50)) & (v.card_id < 1 << 52),
     "brand_new_account": lambda v: v.account_age_days == 0.0,
     "no_kyc_on_market_zero": lambda v: (
         (v.kyc_tier == 0) & (v.buyer_market == 0) & (v.seller_market == 0)

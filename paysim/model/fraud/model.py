@@ -75,6 +75,9 @@ class FraudTotals:
     review_backlog_max: int = 0
     churned_buyers: int = 0  # genuine buyers who stopped buying after a false decline
     churn_lost_orders: int = 0  # the orders they did not place
+    attack_losses: float = 0.0  # paid to fraudsters out of cash (attacks.py): ledger FRAUD_LOSSES
+    aml_alerts: int = 0
+    aml_alerts_true: int = 0  # of those, on a collusion ring's accounts (ground truth)
 
 
 def _valid_actions(action: np.ndarray) -> bool:

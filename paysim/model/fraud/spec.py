@@ -12,9 +12,13 @@ from pydantic import AfterValidator, Field
 
 from paysim.model.checkout.spec import RiskSpec
 from paysim.model.core.distributions import Distribution, Exponential, Lognormal, Uniform
-from paysim.model.core.spec_types import MAX_AMOUNT, Probability, Spec
+from paysim.model.core.spec_types import MAX_AMOUNT, Method, Probability, Spec
 
-ATTACKER_KINDS = ("stolen_card", "account_takeover", "friendly_fraud", "card_testing")
+ATTACKER_KINDS = ("stolen_card", "account_takeover", "friendly_fraud", "card_testing", "mitm",
+                  "fake_refund", "qr_substitution", "collusion_ring")  # fmt: skip
+RING_TYPOLOGIES = ("fan_in", "fan_out", "cycle", "scatter_gather", "gather_scatter", "bipartite",
+                   "stack", "random")  # fmt: skip
+MAX_RING_ACCOUNTS = 100
 
 
 def _days(low: float, high: float) -> Uniform:
@@ -81,7 +85,123 @@ class CardTestingSpec(Spec):
     adaptive: bool = False
 
 
-AttackerSpec = Annotated[TakeoverSpec | CardTestingSpec, Field(discriminator="kind")]
+class MitmSpec(Spec):
+    """Man-in-the-middle tampering of checkout sessions in transit.
+
+    A share ``protected_share`` of sessions is protected (app with certificate pinning, signed
+    payment requests) and cannot be hit; of the others, a share ``share`` is tampered: the
+    payee becomes one of the attacker's ``fraud_sellers`` seller accounts and, for a share
+    ``amount_share``, the amount is raised by ``amount_factor`` too. The buyer, who never gets
+    the goods, disputes ``dispute_days`` after the expected delivery: the platform bears it
+    when the attacker's payout has already left. Defaults are assumptions.
+    """
+
+    kind: Literal["mitm"]
+    share: Probability = 0.001
+    protected_share: Probability = 0.9
+    amount_share: Probability = 0.5
+    amount_factor: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=1.5, p99=5.0)
+    )
+    fraud_sellers: int = Field(default=5, ge=1, le=10_000)
+    dispute_days: Distribution = Field(default_factory=lambda: _days(3.0, 30.0))
+
+
+class QrSubstitutionSpec(Spec):
+    """QR codes of sellers covered by the fraudster's own (stickers, fake payment pages).
+
+    A share ``share`` of the payments made by ``methods`` (the QR-scanned ones) go to one of
+    the fraudster's ``fraud_sellers`` seller accounts instead of the seller's. The seller,
+    unpaid, ships nothing; the buyer disputes ``dispute_days`` after the expected delivery.
+    Defaults are assumptions.
+    """
+
+    kind: Literal["qr_substitution"]
+    share: Probability = 0.002
+    methods: list[Method] = Field(default_factory=lambda: ["wallet", "bank_transfer"], min_length=1)
+    fraud_sellers: int = Field(default=3, ge=1, le=10_000)
+    dispute_days: Distribution = Field(default_factory=lambda: _days(3.0, 30.0))
+
+
+class FakeRefundSpec(Spec):
+    """Refund and promotion abuse from linked accounts, and refunds redirected elsewhere.
+
+    A share ``share`` of checkouts comes from abusers' accounts, ``accounts_per_device`` of
+    them on each device (the shared fingerprint links them). Each order claims a new-account
+    promotion of ``promotion_reporting`` (reporting currency, paid by the platform); a share
+    ``refund_claim`` then claims a refund ``refund_days`` after capture without returning the
+    goods, paid by the platform's buyer protection. A share ``redirect`` of the orders is paid
+    with a stolen card and asks for its refund to another account: the card holder's
+    chargeback follows ``chargeback_days`` after capture. Defaults are assumptions.
+    """
+
+    kind: Literal["fake_refund"]
+    share: Probability = 0.001
+    accounts_per_device: int = Field(default=8, ge=1, le=10_000)
+    promotion_reporting: float = Field(default=5.0, ge=0, le=MAX_AMOUNT)
+    refund_claim: Probability = 0.6
+    refund_days: Distribution = Field(default_factory=lambda: _days(2.0, 20.0))
+    redirect: Probability = 0.2
+    chargeback_days: Distribution = Field(default_factory=lambda: _days(14.0, 60.0))
+
+
+def _positive_weights(weights: dict[str, float]) -> dict[str, float]:
+    if not sum(weights.values()) > 0:
+        raise ValueError("weights must not all be 0")
+    return weights
+
+
+def _typology_weights(weights: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(weights) - set(RING_TYPOLOGIES))
+    if unknown:
+        raise ValueError(
+            f"unknown typology '{unknown[0]}', expected one of {list(RING_TYPOLOGIES)}"
+        )
+    return _positive_weights(weights)
+
+
+class CollusionRingSpec(Spec):
+    """Buyer-seller rings placing fake orders among their own accounts.
+
+    ``rings_per_day`` rings start (Poisson); each is one of ``typologies`` (weights) and takes
+    its size, span and amount spread from a laundering attempt of that typology in the
+    shipped table (``paysim/data/aml_ring_shapes.md``), its members each holding a buyer and
+    a seller account (at most ``max_accounts``). Amounts are ``amount_reporting`` times the
+    attempt's spread; a share ``structuring`` of rings keeps every amount just under
+    ``structure_under_reporting`` instead. A ring's purpose: ``boost_rank`` (fake orders
+    that count as sales), ``launder`` (own money through the platform) or ``extract``
+    (orders paid with stolen cards, whose chargebacks follow ``chargeback_days`` after
+    capture, the payouts gone). Defaults are assumptions.
+    """
+
+    kind: Literal["collusion_ring"]
+    rings_per_day: float = Field(default=1.0, ge=0, le=10_000)
+    typologies: Annotated[
+        dict[str, Annotated[float, Field(ge=0, le=1e6)]], AfterValidator(_typology_weights)
+    ] = Field(default_factory=lambda: dict.fromkeys(RING_TYPOLOGIES, 1.0))
+    max_accounts: int = Field(default=30, ge=2, le=MAX_RING_ACCOUNTS)
+    amount_reporting: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", p50=80.0, p99=800.0)
+    )
+    structuring: Probability = 0.3
+    structure_under_reporting: float = Field(default=1000.0, gt=0, le=MAX_AMOUNT)
+    purpose: Annotated[
+        dict[Literal["boost_rank", "launder", "extract"], Annotated[float, Field(ge=0, le=1e6)]],
+        AfterValidator(_positive_weights),
+    ] = Field(default_factory=lambda: {"boost_rank": 0.4, "launder": 0.4, "extract": 0.2})
+    span_factor: float = Field(default=1.0, gt=0, le=1e3)
+    chargeback_days: Distribution = Field(default_factory=lambda: _days(14.0, 60.0))
+
+
+AttackerSpec = Annotated[
+    TakeoverSpec
+    | CardTestingSpec
+    | MitmSpec
+    | QrSubstitutionSpec
+    | FakeRefundSpec
+    | CollusionRingSpec,
+    Field(discriminator="kind"),
+]
 
 
 def _one_attacker_per_kind(attackers: list) -> list:
@@ -141,6 +261,27 @@ class StepUpSpec(Spec):
     liability_shift: bool = True
 
 
+class AmlSpec(Spec):
+    """Anti-money-laundering monitoring of captured payments; alerts go to the review team.
+
+    Structuring: an account paying ``structuring_min_payments`` or more amounts within
+    ``structuring_band`` under ``threshold_reporting`` (reporting currency) in
+    ``lookback_h`` hours. Rapid in-out: a party whose seller account received at least
+    ``rapid_min_reporting`` and whose buyer account paid out at least ``rapid_out_share`` of
+    it within ``lookback_h`` hours (the platform knows, from KYC, who holds both accounts).
+    An account or party raises at most one alert per ``lookback_h``. ``enabled: false`` turns
+    the monitoring off. Defaults are assumptions.
+    """
+
+    enabled: bool = True
+    threshold_reporting: float = Field(default=1000.0, gt=0, le=MAX_AMOUNT)
+    structuring_band: float = Field(default=0.1, gt=0, lt=1)
+    structuring_min_payments: int = Field(default=2, ge=1, le=1000)
+    rapid_min_reporting: float = Field(default=200.0, ge=0, le=MAX_AMOUNT)
+    rapid_out_share: float = Field(default=0.5, gt=0, le=10)
+    lookback_h: float = Field(default=24.0, gt=0, le=24 * 31)
+
+
 class FraudSpec(Spec):
     """Attackers (``attackers``, each addressed by its ``kind``), the score and the signals."""
 
@@ -150,6 +291,7 @@ class FraudSpec(Spec):
     score: ScoreSpec = Field(default_factory=ScoreSpec)
     signals: SignalSpec = Field(default_factory=SignalSpec)
     step_up: StepUpSpec = Field(default_factory=StepUpSpec)
+    aml: AmlSpec = Field(default_factory=AmlSpec)
 
 
 class ReviewSpec(Spec):

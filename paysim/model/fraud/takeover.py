@@ -78,7 +78,7 @@ class Takeovers:
 
     def attacker_of(self, kind: np.ndarray) -> np.ndarray:
         """Index into ``attackers`` of each fraud kind code (-1 for others)."""
-        lookup = np.full(8, -1)
+        lookup = np.full(len(KIND_CODE) + 1, -1)
         lookup[self.kinds] = np.arange(len(self.kinds))
         return lookup[kind]
 

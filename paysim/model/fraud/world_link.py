@@ -12,6 +12,7 @@ from paysim.model.channels.declines import DO_NOT_HONOUR, NO_CODE
 from paysim.model.channels.table import ABANDONED, BLOCKED, DECLINED, SUCCEEDED
 from paysim.model.checkout.funnel import CARD
 from paysim.model.core.batch import Batch
+from paysim.model.fraud.attacks import AttackedFraudModel, Attacks
 from paysim.model.fraud.codes import (
     ABANDON_CODES,
     CARD_TESTING,
@@ -20,7 +21,6 @@ from paysim.model.fraud.codes import (
     FRAUD_KIND_CATEGORIES,
     IS_HARD_WITH_FRAUD,
 )
-from paysim.model.fraud.model import FraudModel
 from paysim.model.fraud.signals import DefenceView
 from paysim.model.money.ledger import Account
 
@@ -72,7 +72,8 @@ class FraudLink:
 
     def __init__(self, scenario: Scenario, streams: RandomStreams, defence: Any, totals: Any,
                  ledger: Ledger, rates: Any, reporting: int, channels: Any) -> None:  # fmt: skip
-        self.model = FraudModel(scenario, streams, defence)
+        self.attacks = Attacks(scenario, streams, ledger, rates, reporting)
+        self.model = AttackedFraudModel(scenario, streams, defence, self.attacks)
         totals.fraud = self.model.totals
         self.totals, self.ledger, self.rates, self.reporting = totals, ledger, rates, reporting
         markets = tuple(m.code for m in scenario.markets)
@@ -88,7 +89,7 @@ class FraudLink:
         amount = to_reporting(first["amount_minor"], first["currency"])
         opened = self.model.open(first, amount)
         self.totals.checkouts -= first.n - opened.n  # churned buyers' orders: never placed
-        return opened
+        return self.attacks.columns(opened)
 
     def final(self, code: np.ndarray) -> np.ndarray:
         """Codes after which the buyer does not retry (the defence's, the challenge's)."""

@@ -30,6 +30,7 @@ class Account(IntEnum):
     INFLUENCER_COMMISSION = 11  # expense: commissions the platform pays (when it pays them)
     DISPUTE_FEES = 12  # expense: channels' fees per chargeback
     CHARGEBACK_LOSSES = 13  # expense: chargebacks the platform bears (not passed to sellers)
+    FRAUD_LOSSES = 14  # expense: paid to fraudsters out of cash (redirected refunds, promotions)
 
 
 # Accounts whose balance must never change sign: credit-side liabilities (balance <= 0) and
