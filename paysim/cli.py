@@ -261,7 +261,7 @@ def _run(args: argparse.Namespace) -> int:
     result = run_to_directory(scenario, out, seed=args.seed, days=args.days, progress=None)
     print(
         f"{scenario.name}: {result.days:g} days, seed {result.seed}, "
-        f"wrote {out}/summary.json and payments.parquet"
+        f"wrote {out}/summary.json, payments.parquet and series.parquet"
     )
     print(kpi_table(result.kpis, scenario.reporting_currency))
     return EXIT_OK

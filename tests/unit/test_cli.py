@@ -83,9 +83,13 @@ def quickstart_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
     return out_dir, printed.getvalue()
 
 
-def test_run_writes_exactly_the_two_files(quickstart_run: tuple[Path, str]) -> None:
+def test_run_writes_exactly_its_three_files(quickstart_run: tuple[Path, str]) -> None:
     out_dir, _ = quickstart_run
-    assert sorted(p.name for p in out_dir.iterdir()) == ["payments.parquet", "summary.json"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "payments.parquet",
+        "series.parquet",
+        "summary.json",
+    ]
     assert not list(out_dir.parent.glob(".run*")), "a staging directory was left behind"
 
 
@@ -152,7 +156,11 @@ def test_rerun_replaces_an_existing_output(tmp_path: Path, run_cli) -> None:
     second = run_cli("run", QUICKSTART, "--days", "0.03", "--seed", "2", "--out", out_dir)
 
     assert first.code == second.code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["payments.parquet", "summary.json"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "payments.parquet",
+        "series.parquet",
+        "summary.json",
+    ]
     summary = json.loads((out_dir / "summary.json").read_text())
     assert (summary["seed"], summary["days"]) == (2, 0.03)
     assert (out_dir / "payments.parquet").read_bytes() != first_log
@@ -209,7 +217,7 @@ def test_run_defaults_to_runs_slash_scenario_name(tmp_path: Path, run_cli, monke
     result = run_cli("run", QUICKSTART, "--days", "0.02")
     assert result.code == 0, result.err
     written = sorted(p.name for p in (tmp_path / "runs" / "quickstart").iterdir())
-    assert written == ["payments.parquet", "summary.json"]
+    assert written == ["payments.parquet", "series.parquet", "summary.json"]
 
 
 @pytest.mark.slow
